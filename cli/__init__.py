@@ -1,0 +1,1 @@
+"""The `mbt` command line (installed as mbt_nlp.cli)."""

@@ -1,0 +1,48 @@
+"""Every Doc extension mbt_nlp sets, declared in one table.
+
+Span metadata does not go into Span extensions (spaCy keys those by character
+offsets only, so two markers over the same words would share them). A marker
+span carries its type as `label_`, its mode family as `kb_id_` and the rule
+that fired as `id_`; all three survive `DocBin` and `to_bytes`.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+SPANS_KEY = "mbt"  # active marker spans
+DISFLUENCY_KEY = "mbt_disfluency"  # fillers, repeats, false starts, interjections
+
+DOC_EXTENSIONS: dict[str, dict[str, object]] = {
+    # Set by the caller before the pipeline runs: the previous turn's text (for echo).
+    "mbt_previous_text": {"default": None},
+    # Markers that the context component cancelled, with the reason (dicts).
+    "mbt_cancelled": {"default": None},
+    # Turn-level discourse signals (dict of floats), from mbt_discourse.
+    "mbt_discourse": {"default": None},
+    # The four MBT dimensions in [-1, 1], from mbt_profile.
+    "mbt_profile": {"default": None},
+    # Mode and probabilities, from mbt_classifier (when the pipeline has one).
+    "mbt_mode": {"default": None},
+    "mbt_proba": {"default": None},
+    "mbt_segments": {"default": None},
+}
+
+
+def register_extensions() -> None:
+    """Declare the extensions once; leave any existing declaration alone."""
+    for name, kwargs in DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, **kwargs)
+
+
+def marker_dict(span) -> dict[str, object]:
+    """A marker span as plain data (char offsets relative to the Doc)."""
+    return {
+        "start": span.start_char,
+        "end": span.end_char,
+        "text": span.text,
+        "label": span.label_,
+        "family": span.kb_id_,
+        "rule": span.id_,
+    }

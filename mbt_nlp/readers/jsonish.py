@@ -1,0 +1,73 @@
+"""JSON Lines (one object per line) and JSON conversation files.
+
+A JSON file holds a list of utterance objects, either at top level or under a
+key: `--records-key` names it, otherwise the first list of objects found
+(breadth-first) is used, e.g. MIBot's `utterances`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from pathlib import Path
+
+from ..errors import InputError
+from ..transcript import Transcript
+from .decoding import read_text
+from .options import ReadOptions
+from .records import record_to_turn
+
+
+def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
+    source = str(path)
+    turns = []
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", source,
+                             number) from None
+        turns.append(record_to_turn(record, len(turns), source, Path(path).stem, options,
+                                    line=number))
+    if not turns:
+        raise InputError("no records", source)
+    return Transcript(source, turns)
+
+
+def _find_records(data: object, key: str | None, source: str) -> list[object]:
+    if key is not None:
+        node = data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise InputError(f"no key {key!r} in the JSON (see --records-key)", source)
+            node = node[part]
+        if not isinstance(node, list):
+            raise InputError(f"{key!r} is not a list of records", source)
+        return node
+    queue: deque[object] = deque([data])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+            return node
+        if isinstance(node, dict):
+            queue.extend(node.values())
+    raise InputError("no list of utterance objects found (name it with --records-key)", source)
+
+
+def read_json(path: str | Path, options: ReadOptions) -> Transcript:
+    source = str(path)
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
+    records = _find_records(data, options.records_key, source)
+    default_session = Path(path).stem
+    turns = [
+        record_to_turn(record, i, source, default_session, options, record_number=i + 1)
+        for i, record in enumerate(records)
+    ]
+    if not turns:
+        raise InputError("the list of records is empty", source)
+    return Transcript(source, turns)

@@ -1,0 +1,27 @@
+"""Options shared by all readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..transcript import RoleMap
+
+DEFAULT_MAX_TURN_CHARS = 1_000_000  # spaCy's own default nlp.max_length
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to map an input's fields and speakers onto turns.
+
+    Field names apply to structured inputs (CSV/TSV, JSONL, JSON). A missing
+    session field defaults to the file's stem; a missing turn field to the
+    row's position.
+    """
+
+    session_field: str = "session"
+    turn_field: str = "turn"
+    speaker_field: str = "speaker"
+    text_field: str = "text"
+    records_key: str | None = None
+    roles: RoleMap = field(default_factory=RoleMap)
+    max_turn_chars: int = DEFAULT_MAX_TURN_CHARS

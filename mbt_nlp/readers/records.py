@@ -1,0 +1,61 @@
+"""Turn a structured record (CSV row, JSON object) into a Turn via the field mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..errors import InputError
+from ..transcript import Turn, assign_role, check_turn_length
+from .options import ReadOptions
+
+
+def record_to_turn(
+    record: Mapping[str, object],
+    position: int,
+    source: str,
+    default_session: str,
+    options: ReadOptions,
+    line: int | None = None,
+    record_number: int | None = None,
+) -> Turn:
+    """Map one record to a Turn; missing session -> file stem, missing turn -> position."""
+
+    def fail(message: str) -> InputError:
+        return InputError(message, source, line, record_number)
+
+    if not isinstance(record, Mapping):
+        raise fail(f"expected an object with fields, got {type(record).__name__}")
+    if options.text_field not in record:
+        raise fail(
+            f"no {options.text_field!r} field (fields: {', '.join(map(str, record)) or 'none'}; "
+            "choose one with --text-field)"
+        )
+    if options.speaker_field not in record:
+        raise fail(
+            f"no {options.speaker_field!r} field (fields: {', '.join(map(str, record))}; "
+            "choose one with --speaker-field)"
+        )
+    text = record[options.text_field]
+    if text is None:
+        text = ""
+    if not isinstance(text, (str, int, float)):
+        raise fail(f"field {options.text_field!r} is a {type(text).__name__}, not text")
+    text = str(text)
+    speaker = str(record[options.speaker_field] or "")
+    role = assign_role(options.roles, speaker, source, line, record_number)
+    check_turn_length(text, options.max_turn_chars, source, line, record_number)
+
+    session = record.get(options.session_field)
+    session = default_session if session in (None, "") else str(session)
+    turn_value = record.get(options.turn_field)
+    if turn_value in (None, ""):
+        index = position
+    else:
+        try:
+            index = int(str(turn_value))
+        except ValueError:
+            raise fail(f"field {options.turn_field!r} is not a whole number") from None
+    mapped = {options.session_field, options.turn_field, options.speaker_field, options.text_field}
+    meta = {k: v for k, v in record.items() if k not in mapped}
+    return Turn(session=session, index=index, speaker=speaker.strip(), role=role, text=text,
+                source=source, line=line, record=record_number, meta=meta)

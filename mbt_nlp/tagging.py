@@ -1,0 +1,63 @@
+"""Tag transcript files into one JSONL output (the `mbt tag -o` form).
+
+A file that cannot be read is reported and skipped; the others go on. Every
+turn of every readable file becomes exactly one output record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+
+from .annotate import annotate_turns
+from .errors import MbtError
+from .readers import ReadOptions, read_transcript
+from .transcript import Turn
+from .writers import JsonlWriter, atomic_output
+
+
+@dataclass
+class TagSummary:
+    files: int = 0
+    turns: int = 0
+    errors: list[MbtError] = field(default_factory=list)
+
+
+def tag_to_jsonl(
+    inputs: Iterable[str | Path],
+    output: str | Path | None,
+    nlp: Language,
+    options: ReadOptions | None = None,
+    input_format: str | None = None,
+    *,
+    n_process: int = 1,
+    batch_size: int = 256,
+    label_clinician: bool = False,
+    on_error: Callable[[MbtError], None] | None = None,
+) -> TagSummary:
+    """Read every input, annotate, and write all records to `output` ('-' = stdout)."""
+    options = options or ReadOptions()
+    summary = TagSummary()
+
+    def turns() -> Iterator[Turn]:
+        for path in inputs:
+            try:
+                transcript = read_transcript(path, options, input_format)
+            except MbtError as err:
+                summary.errors.append(err)
+                if on_error:
+                    on_error(err)
+                continue
+            summary.files += 1
+            yield from transcript
+
+    with atomic_output(output) as handle:
+        writer = JsonlWriter(handle)
+        for record in annotate_turns(nlp, turns(), n_process=n_process, batch_size=batch_size,
+                                     label_clinician=label_clinician):
+            writer.write(record)
+        summary.turns = writer.count
+    return summary

@@ -1,0 +1,137 @@
+"""Turns, transcripts and the speaker -> role mapping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+CLINICIAN = "clinician"
+CLIENT = "client"
+
+# Labels that name the clinician in most transcripts. Matched case-insensitively
+# after stripping punctuation; "Dr <name>" is matched by prefix.
+DEFAULT_CLINICIAN_LABELS = frozenset(
+    {
+        "t", "th", "ther", "therapist", "clinician", "counsellor", "counselor",
+        "interviewer", "facilitator", "psychologist", "psychiatrist", "doctor",
+        "dr", "analyst", "practitioner", "co-therapist", "cotherapist", "i",
+        "int", "mibot", "bot", "coach", "nurse", "worker",
+    }
+)  # fmt: skip
+_CLINICIAN_PREFIXES = ("dr ", "dr. ", "therapist ", "counsellor ", "counselor ", "clinician ")
+DEFAULT_CLIENT_LABELS = frozenset({"c", "cl", "client", "p", "pt", "patient", "participant"})
+
+
+def normalise_speaker(label: str) -> str:
+    """Case-folded label with surrounding punctuation and inner runs of space removed."""
+    return re.sub(r"\s+", " ", label.strip().strip(":.-[]()").casefold())
+
+
+@dataclass(frozen=True)
+class RoleMap:
+    """Decides whether a speaker label is the clinician or a client.
+
+    `clinicians` replaces the default clinician labels when given. With
+    `clients` given, any label in neither set is an error (unknown speaker),
+    which catches typos such as "Therapsit" in hand-made transcripts.
+    """
+
+    clinicians: frozenset[str] | None = None
+    clients: frozenset[str] | None = None
+
+    @classmethod
+    def from_options(cls, clinician: str | None = None, client: str | None = None) -> RoleMap:
+        def split(value: str | None) -> frozenset[str] | None:
+            if not value:
+                return None
+            return frozenset(normalise_speaker(v) for v in value.split(",") if v.strip())
+
+        return cls(split(clinician), split(client))
+
+    def role(self, speaker: str) -> str | None:
+        """The role of `speaker`, or None when it is unknown (only with a client list)."""
+        norm = normalise_speaker(speaker)
+        if self.clinicians is not None:
+            is_clinician = norm in self.clinicians
+        else:
+            is_clinician = norm in DEFAULT_CLINICIAN_LABELS or norm.startswith(_CLINICIAN_PREFIXES)
+        if is_clinician:
+            return CLINICIAN
+        if self.clients is None or norm in self.clients:
+            return CLIENT
+        return None
+
+
+@dataclass
+class Turn:
+    """One speaker's contribution, traceable to where it came from."""
+
+    session: str
+    index: int
+    speaker: str
+    role: str
+    text: str
+    source: str = ""
+    line: int | None = None
+    record: int | None = None
+    start: float | None = None
+    end: float | None = None
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def where(self) -> str:
+        if self.line is not None:
+            return f"{self.source}:{self.line}"
+        if self.record is not None:
+            return f"{self.source} (record {self.record})"
+        return self.source
+
+
+@dataclass
+class Transcript:
+    """The turns of one input file (possibly several sessions), in file order."""
+
+    source: str
+    turns: list[Turn]
+
+    def __iter__(self) -> Iterator[Turn]:
+        return iter(self.turns)
+
+    def __len__(self) -> int:
+        return len(self.turns)
+
+    def sessions(self) -> dict[str, list[Turn]]:
+        grouped: dict[str, list[Turn]] = {}
+        for turn in self.turns:
+            grouped.setdefault(turn.session, []).append(turn)
+        return grouped
+
+
+def assign_role(roles: RoleMap, speaker: str, source: str, line: int | None,
+                record: int | None = None) -> str:
+    """The speaker's role, or an InputError naming the place of an unknown speaker."""
+    if not speaker.strip():
+        raise InputError("empty speaker label", source, line, record)
+    role = roles.role(speaker)
+    if role is None:
+        raise InputError(
+            f"unknown speaker label {speaker.strip()!r}: not in --clinician or --client",
+            source, line, record,
+        )
+    return role
+
+
+def check_turn_length(text: str, max_chars: int, source: str, line: int | None,
+                      record: int | None = None) -> None:
+    if len(text) > max_chars:
+        raise InputError(
+            f"turn is {len(text):,} characters; the limit is {max_chars:,} "
+            "(raise it with --max-turn-chars, or split the turn)",
+            source, line, record,
+        )
+
+
+def concat(transcripts: Iterable[Transcript]) -> list[Turn]:
+    return [turn for transcript in transcripts for turn in transcript]

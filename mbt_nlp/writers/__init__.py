@@ -1,0 +1,5 @@
+"""Output writers."""
+
+from .jsonl import JsonlWriter, atomic_output
+
+__all__ = ["JsonlWriter", "atomic_output"]

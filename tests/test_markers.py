@@ -1,0 +1,110 @@
+"""Marker rules: positives per family and hard negatives from the codebook."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import families, labels
+
+PSYCHIC_EQUIVALENCE = [
+    "I am unlovable.",
+    "It just is.",
+    "I'm such a failure, honestly.",
+    "Nobody will ever want me.",
+    "I know she despises me.",
+    "I could tell from the way she looked that she was sick of me.",
+    "I feel stupid, so I am stupid.",
+    "im useless lol",
+    "Everything is ruined. Nothing will change.",
+    "He always lets me down, every single time.",
+    "There's no point, that's just how it is.",
+]
+TELEOLOGICAL = [
+    "I took an overdose; I must have been suicidal.",
+    "What you do and not what you say.",
+    "If you cared you would ring me.",
+    "If he loved me he'd be here.",
+    "He was late, so he doesn't care.",
+    "Talk is cheap. Prove it.",
+    "Words don't mean anything, actions do.",
+    "You need to extend the session.",
+    "He bought me flowers after, so he obviously does love me.",
+    "The only thing that helps is cutting.",
+]
+PRETEND = [
+    "It's my attachment style again, the abandonment schema, on some level.",
+    "Yes, that's exactly the pattern we identified.",
+    "I've done a lot of work on my inner child and my core wound.",
+    "I understand it intellectually, it all goes back to my childhood.",
+]
+MENTALIZING = [
+    "I think I snapped because I felt left out.",
+    "Maybe she was just tired, I'm not sure.",
+    "I wonder if he felt embarrassed.",
+    "Looking back, I was scared he'd leave.",
+    "From her point of view it probably looked like I didn't care.",
+]
+# Codebook "Not this label" notes and marker words in neutral talk.
+HARD_NEGATIVES = [
+    "I was born in 1990.",
+    "I always take the bus.",
+    "I never drink coffee after six.",
+    "I know the bus times by heart.",
+    "He did ring me on Tuesday, which was nice.",
+    "Obviously I had to pay the rent first.",
+    "I'm bad at maths.",
+    "We went to my mum's on Sunday and then drove back.",
+    "Could we move Thursday's session to Friday? I have a dentist appointment.",
+    "I do the shopping on Saturdays.",
+    "I think it's Tuesday today.",
+    "Everyone was at the party.",
+    "Nothing much happened at work.",
+]
+
+
+@pytest.mark.parametrize("text", PSYCHIC_EQUIVALENCE)
+def test_psychic_equivalence_markers(nlp, text):
+    assert "psychic_equivalence" in families(nlp(text))
+
+
+@pytest.mark.parametrize("text", TELEOLOGICAL)
+def test_teleological_markers(nlp, text):
+    assert "teleological" in families(nlp(text))
+
+
+@pytest.mark.parametrize("text", PRETEND)
+def test_pretend_markers(nlp, text):
+    assert "pretend" in families(nlp(text))
+
+
+@pytest.mark.parametrize("text", MENTALIZING)
+def test_mentalizing_markers(nlp, text):
+    found = families(nlp(text))
+    assert "mentalizing" in found
+    assert not found & {"psychic_equivalence", "teleological"}
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives_raise_no_mode_marker(nlp, text):
+    assert not families(nlp(text)) & {"psychic_equivalence", "teleological", "pretend"}
+
+
+def test_long_abstract_circular_turn_is_pretend(nlp):
+    text = (
+        "I think on some level it's about the pattern, the pattern of how I relate, and the "
+        "pattern is really about my attachment, which links back to the pattern, so it's the "
+        "same pattern of relating that keeps the narrative going, and the narrative is about "
+        "the pattern of relating, which is my attachment pattern really."
+    )
+    doc = nlp(text)
+    assert {"ABSTRACT_TALK", "REPETITION"} <= labels(doc)
+    assert "pretend" in families(doc)
+
+
+def test_every_span_names_rule_and_family(nlp):
+    doc = nlp("I know he hates me. Maybe I'm wrong. If you cared you would call.")
+    assert doc.spans["mbt"]
+    for span in doc.spans["mbt"]:
+        assert span.id_.split(".")[0] in {"pe", "te", "pr", "me"}
+        assert span.kb_id_ in {"psychic_equivalence", "teleological", "pretend", "mentalizing"}
+        assert span.label_.isupper()

