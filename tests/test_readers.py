@@ -209,3 +209,13 @@ def test_unknown_suffix_asks_for_format(tmp_path):
     with pytest.raises(InputError, match="--input-format"):
         read_transcript(write(tmp_path, "x.log", "T: hi\n"))
     assert read_transcript(tmp_path / "x.log", input_format="txt").turns[0].text == "hi"
+
+
+def test_explicit_role_field_wins_and_is_checked(tmp_path):
+    rows = [{"speaker": "Anna", "role": "clinician", "text": "hi"},
+            {"speaker": "T", "role": "client", "text": "hey"}]
+    path = write(tmp_path, "r.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    assert [t.role for t in read_transcript(path).turns] == ["clinician", "client"]
+    bad = write(tmp_path, "b.jsonl", json.dumps({"speaker": "A", "role": "boss", "text": "x"}))
+    with pytest.raises(InputError, match="role"):
+        read_transcript(bad)

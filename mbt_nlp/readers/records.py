@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import InputError
-from ..transcript import Turn, assign_role, check_turn_length
+from ..transcript import CLIENT, CLINICIAN, Turn, assign_role, check_turn_length
 from .options import ReadOptions
 
 
@@ -42,7 +42,14 @@ def record_to_turn(
         raise fail(f"field {options.text_field!r} is a {type(text).__name__}, not text")
     text = str(text)
     speaker = str(record[options.speaker_field] or "")
-    role = assign_role(options.roles, speaker, source, line, record_number)
+    # An explicit role column (as in our annotation files) wins over label guessing.
+    explicit = record.get("role")
+    if explicit in (CLIENT, CLINICIAN):
+        role = str(explicit)
+    elif explicit not in (None, ""):
+        raise fail(f"field 'role' must be 'client' or 'clinician', got {explicit!r}")
+    else:
+        role = assign_role(options.roles, speaker, source, line, record_number)
     check_turn_length(text, options.max_turn_chars, source, line, record_number)
 
     session = record.get(options.session_field)
@@ -55,7 +62,8 @@ def record_to_turn(
             index = int(str(turn_value))
         except ValueError:
             raise fail(f"field {options.turn_field!r} is not a whole number") from None
-    mapped = {options.session_field, options.turn_field, options.speaker_field, options.text_field}
+    mapped = {options.session_field, options.turn_field, options.speaker_field,
+              options.text_field, "role"}
     meta = {k: v for k, v in record.items() if k not in mapped}
     return Turn(session=session, index=index, speaker=speaker.strip(), role=role, text=text,
                 source=source, line=line, record=record_number, meta=meta)

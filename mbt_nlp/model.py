@@ -1,0 +1,216 @@
+"""Train, cross-validate, evaluate, save and load the mode classifier.
+
+A scikit-learn pipeline over two views of each client turn (see features.py):
+TF-IDF word n-grams of the client's own words and the standardised component
+signals, into a multinomial logistic regression. Persisted with skops, which
+loads without running code; only scikit-learn, NumPy and SciPy types are
+accepted on load, anything else fails closed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from spacy.language import Language
+
+from .annotate import turn_docs
+from .errors import InputError, ModelError
+from .features import feature_names, feature_rows
+from .readers import read_transcript
+from .resources import LABELS
+from .transcript import CLIENT, Turn
+
+VIEWS = ("both", "signals", "ngrams")
+SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+@dataclass
+class LabelledTurns:
+    """Client turns with gold labels, plus what grouping needs (session, writer)."""
+
+    turns: list[Turn]
+    labels: list[str]
+    writers: list[str]
+
+    @property
+    def sessions(self) -> list[str]:
+        return [t.session for t in self.turns]
+
+    def subset(self, index: Iterable[int]) -> LabelledTurns:
+        idx = list(index)
+        return LabelledTurns([self.turns[i] for i in idx], [self.labels[i] for i in idx],
+                             [self.writers[i] for i in idx])
+
+
+def load_annotations(paths: Sequence[str | Path]) -> tuple[list[Turn], LabelledTurns]:
+    """All turns (for context) and the labelled client turns of annotation JSONL files.
+
+    `paths` may be files or directories (searched recursively for *.jsonl).
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        found = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
+        # Session files only: manifests and folders starting with "_" or "." are not turns.
+        files.extend(f for f in found if f.name != "manifest.jsonl"
+                     and not any(part.startswith(("_", ".")) for part in f.parts[-3:-1]))
+    if not files:
+        raise InputError("no annotation files (*.jsonl) found", ", ".join(map(str, paths)))
+    all_turns: list[Turn] = []
+    labelled = LabelledTurns([], [], [])
+    for file in files:
+        for turn in read_transcript(file, input_format="jsonl"):
+            all_turns.append(turn)
+            label = turn.meta.get("label")
+            if turn.role != CLIENT:
+                continue
+            if label not in LABELS:
+                raise InputError(f"client turn {turn.index} has label {label!r}; expected one "
+                                 f"of {', '.join(LABELS)}", file, turn.line)
+            labelled.turns.append(turn)
+            labelled.labels.append(str(label))
+            labelled.writers.append(str(turn.meta.get("writer") or file.parent.name))
+    return all_turns, labelled
+
+
+def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
+              batch_size: int = 256) -> pd.DataFrame:
+    """Feature rows for the labelled turns, each processed with its previous turn."""
+    keep = {id(t) for t in wanted.turns}
+    pairs = [(t, d) for t, d in turn_docs(nlp, all_turns) if id(t) in keep]
+    docs = nlp.pipe((d for _, d in pairs), batch_size=batch_size)
+    rows = dict(zip((id(t) for t, _ in pairs), feature_rows(docs), strict=True))
+    return pd.DataFrame([rows[id(t)] for t in wanted.turns])
+
+
+def build_model(view: str = "both", seed: int = 0, C: float = 1.0) -> Pipeline:
+    """The classifier: n-grams and/or signals into multinomial logistic regression."""
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}")
+    parts = []
+    if view in ("both", "ngrams"):
+        parts.append(("ngrams", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                                max_features=30000), "text"))
+    if view in ("both", "signals"):
+        parts.append(("signals", StandardScaler(), list(feature_names())))
+    return Pipeline([
+        ("features", ColumnTransformer(parts)),
+        ("classifier", LogisticRegression(C=C, max_iter=5000, random_state=seed)),
+    ])
+
+
+def class_prior(labels: Sequence[str]) -> dict[str, float]:
+    counts = Counter(labels)
+    return {label: counts[label] / len(labels) for label in LABELS}
+
+
+def out_of_fold(X: pd.DataFrame, y: Sequence[str], groups: Sequence[str], *, view: str = "both",
+                n_splits: int = 5, seed: int = 0,
+                extra: tuple[pd.DataFrame, Sequence[str]] | None = None) -> np.ndarray:
+    """Probabilities (columns in LABELS order) for each row from a model that never saw
+    its group. `extra` rows are always added to training (never predicted)."""
+    y = np.asarray(y)
+    proba = np.zeros((len(y), len(LABELS)))
+    for train, test in GroupKFold(n_splits=n_splits).split(X, y, groups):
+        X_train, y_train = X.iloc[train], y[train]
+        if extra is not None:
+            X_train = pd.concat([X_train, extra[0]], ignore_index=True)
+            y_train = np.concatenate([y_train, np.asarray(extra[1])])
+        model = build_model(view, seed).fit(X_train, y_train)
+        proba[test] = align(model.predict_proba(X.iloc[test]), model.classes_)
+    return proba
+
+
+def align(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """Reorder/insert columns so they follow LABELS (a fold may miss a class)."""
+    out = np.zeros((proba.shape[0], len(LABELS)))
+    for j, c in enumerate(classes):
+        out[:, LABELS.index(c)] = proba[:, j]
+    return out
+
+
+def expected_calibration_error(y_true: Sequence[str], proba: np.ndarray, bins: int = 10) -> float:
+    """Top-label ECE: |accuracy - confidence| averaged over confidence bins."""
+    y_idx = np.array([LABELS.index(y) for y in y_true])
+    conf = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y_idx
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in pairwise(edges):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece)
+
+
+def classification_report(y_true: Sequence[str], y_pred: Sequence[str],
+                          proba: np.ndarray | None = None) -> dict[str, Any]:
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS),
+                                                 zero_division=0)
+    report: dict[str, Any] = {
+        "n": len(y_true),
+        "per_label": {
+            label: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                    "f1": round(float(f[i]), 4), "support": int(s[i])}
+            for i, label in enumerate(LABELS)
+        },
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=list(LABELS),
+                                          average="macro", zero_division=0)), 4),
+        "kappa": round(float(cohen_kappa_score(y_true, y_pred, labels=list(LABELS))), 4),
+        "confusion": {"labels": list(LABELS),
+                      "matrix": confusion_matrix(y_true, y_pred, labels=list(LABELS)).tolist()},
+    }
+    if proba is not None:
+        report["ece"] = round(expected_calibration_error(y_true, proba), 4)
+    return report
+
+
+# --- persistence --------------------------------------------------------------------------
+
+
+def save_model(model: Pipeline, path: str | Path) -> None:
+    import skops.io as sio
+
+    sio.dump(model, Path(path))
+
+
+def load_model(path: str | Path) -> Pipeline:
+    """Load a skops file, refusing any type outside scikit-learn, NumPy and SciPy."""
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError("no model file", path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as err:  # skops raises several types on a corrupt archive
+        raise ModelError(f"not a readable skops model file ({type(err).__name__})", path) from None
+    refused = [t for t in untrusted if not t.startswith(SAFE_TYPE_PREFIXES)]
+    if refused:
+        raise ModelError(
+            f"refusing to load: the file contains types outside the allowlist "
+            f"(scikit-learn, NumPy, SciPy): {', '.join(sorted(refused))}",
+            path,
+        )
+    model = sio.load(path, trusted=untrusted)
+    if not isinstance(model, Pipeline):
+        raise ModelError(f"expected a scikit-learn Pipeline, got {type(model).__name__}", path)
+    return model

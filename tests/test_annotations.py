@@ -1,0 +1,52 @@
+"""The annotated corpus meets its contract: schema, size, label balance, real part."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from mbt_nlp.model import load_annotations
+from mbt_nlp.resources import LABELS
+from tests.conftest import REPO
+
+WRITTEN = REPO / "annotations" / "written"
+REAL = REPO / "annotations" / "real"
+
+
+@pytest.fixture(scope="module")
+def written():
+    return load_annotations([WRITTEN])
+
+
+def test_written_corpus_size_and_balance(written):
+    _, labelled = written
+    assert len(set(labelled.sessions)) >= 100
+    assert len(labelled.labels) >= 4000
+    shares = {k: v / len(labelled.labels) for k, v in Counter(labelled.labels).items()}
+    assert set(shares) == set(LABELS)
+    assert min(shares.values()) >= 0.15
+
+
+def test_written_corpus_has_several_writers_and_formats(written):
+    all_turns, labelled = written
+    assert len(set(labelled.writers)) >= 5
+    speakers_per_session = Counter()
+    for turn in all_turns:
+        speakers_per_session[(turn.session, turn.speaker)] += 1
+    clients = Counter(s for (s, _), _ in speakers_per_session.items())
+    assert sum(n >= 4 for n in clients.values()) >= 10  # group and family sessions
+
+
+def test_clinician_turns_carry_no_label(written):
+    all_turns, _ = written
+    for turn in all_turns:
+        if turn.role == "clinician":
+            assert turn.meta.get("label") is None and turn.meta.get("secondary") is None
+
+
+def test_real_part_is_complete_and_licensed():
+    _, labelled = load_annotations([REAL])
+    assert len(labelled.labels) == 2420
+    assert (REAL / "LICENSE").read_text().startswith("Attribution-ShareAlike 4.0")
+    assert "CC BY-SA 4.0" in (REAL / "ATTRIBUTION.md").read_text()
