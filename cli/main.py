@@ -53,6 +53,41 @@ def main(
     """
 
 
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Pipeline directory from `mbt train` (default: the bundled "
+                 "model)."),
+]
+RulesOnlyOption = Annotated[
+    bool, typer.Option("--rules-only", help="Markers only, no classifier.")
+]
+PriorOption = Annotated[
+    str | None,
+    typer.Option("--prior", help="Real-world prior for the probabilities, e.g. "
+                 "'psychic_equivalence=0.02,teleological=0.01,pretend=0.01' (the rest shared "
+                 "in proportion to the default).")
+]
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option("--threshold", help="Flag a mode when P(any mode) reaches this.", min=0, max=1),
+]
+
+
+def load_nlp(base, model, rules_only, prior=None, threshold=None):
+    """The pipeline the user asked for, with their prior/threshold applied."""
+    from mbt_nlp import load
+    from mbt_nlp.priors import parse_prior
+
+    try:
+        parsed = parse_prior(prior) if prior else None
+    except ValueError as err:
+        raise fail(f"--prior: {err}", code=2) from None
+    nlp = load(base, str(model) if model else None, rules_only)
+    if nlp.has_pipe("mbt_classifier") and (parsed or threshold is not None):
+        nlp.get_pipe("mbt_classifier").configure(parsed, threshold)
+    return nlp
+
+
 BaseOption = Annotated[
     str | None,
     typer.Option("--base", help="spaCy pipeline to build on (e.g. en_core_web_sm); "
@@ -65,16 +100,19 @@ def explain(
     text: Annotated[str, typer.Argument(help="The words to explain, e.g. \"It just is.\"")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     base: BaseOption = None,
+    model: ModelOption = None,
+    rules_only: RulesOnlyOption = False,
+    prior: PriorOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Show each marker in TEXT: its words, label, mode family, the rule and why.
 
     Example: mbt explain "I know he hates me, it just is."
     """
-    from mbt_nlp import load
     from mbt_nlp.explain import explain as explain_text
 
     try:
-        result = explain_text(text, load(base))
+        result = explain_text(text, load_nlp(base, model, rules_only, prior, threshold))
     except MbtError as err:
         raise fail(err) from None
     if as_json:
@@ -95,6 +133,12 @@ def explain(
         )
     families = ", ".join(f"{k} {v}" for k, v in sorted(result["families"].items()))
     console.print(f"families: {families or 'none'}", highlight=False)
+    if "proba" in result:
+        probs = ", ".join(f"{k} {v:.2f}" for k, v in result["proba"].items())
+        console.print(f"mode: [bold]{result['mode']}[/]  ({probs})")
+        for seg in result["segments"]:
+            words = escape(text[seg["start"]:seg["end"]])
+            console.print(f"  segment {seg['mode']} {seg['probability']:.2f}: {words}")
 
 
 @app.command()
@@ -134,13 +178,16 @@ def tag(
     n_process: Annotated[int, typer.Option(help="spaCy worker processes.", min=1)] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     base: BaseOption = None,
+    model: ModelOption = None,
+    rules_only: RulesOnlyOption = False,
+    prior: PriorOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Tag transcripts: one JSON record per input turn (markers, discourse, profile,
     source file and line).
 
     Example: mbt tag session.txt -o session.jsonl
     """
-    from mbt_nlp import load
     from mbt_nlp.readers import ReadOptions
     from mbt_nlp.tagging import tag_to_jsonl
     from mbt_nlp.transcript import RoleMap
@@ -153,7 +200,7 @@ def tag(
         roles=RoleMap.from_options(clinician, client), max_turn_chars=max_turn_chars,
     )
     try:
-        nlp = load(base)
+        nlp = load_nlp(base, model, rules_only, prior, threshold)
         summary = tag_to_jsonl(
             inputs, output, nlp, options, input_format, n_process=n_process,
             label_clinician=label_clinician,
@@ -168,6 +215,85 @@ def tag(
     )
     if summary.errors:
         raise typer.Exit(code=1)
+
+
+AnnotationsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Annotation JSONL files or folders (default: annotations/written and "
+                   "annotations/real of this checkout)."),
+]
+
+
+def default_annotations() -> list[Path]:
+    root = Path(__file__).resolve().parents[1] / "annotations"
+    return [root / "written", root / "real"]
+
+
+@app.command()
+def train(
+    annotations: AnnotationsArg = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Pipeline directory to write.")]
+    = Path("models/mbt_en"),
+    seed: Annotated[int, typer.Option(help="Random seed (the result is reproducible).")] = 0,
+    prior: Annotated[str | None, typer.Option(help="Real-world prior, e.g. "
+                     "'psychic_equivalence=0.02,teleological=0.01,pretend=0.01'.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Flag a mode when P(any mode) "
+                         "reaches this.", min=0, max=1)] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing pipeline.")] = False,
+) -> None:
+    """Train the mode classifier on annotated transcripts and write the full pipeline.
+
+    Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
+    """
+    from mbt_nlp.model import train_pipeline
+    from mbt_nlp.priors import parse_prior
+
+    if output.exists() and any(output.iterdir()) and not force:
+        raise fail(f"{output}: exists; use --force to overwrite", code=2)
+    try:
+        parsed = parse_prior(prior) if prior else None
+    except ValueError as err:
+        raise fail(f"--prior: {err}", code=2) from None
+    try:
+        nlp = train_pipeline(annotations or default_annotations(), output, seed=seed,
+                             prior=parsed, threshold=threshold)
+    except MbtError as err:
+        raise fail(err) from None
+    trained = nlp.get_pipe("mbt_classifier").settings["trained_on"]
+    err_console.print(f"trained on {trained['turns']} client turns from {trained['sessions']} "
+                      f"sessions -> {output}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    written: Annotated[list[Path] | None, typer.Option(
+        help="Written annotation files/folders (default: annotations/written).")] = None,
+    real: Annotated[list[Path] | None, typer.Option(
+        help="Real-speech annotation files/folders (default: annotations/real).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    quick: Annotated[bool, typer.Option(help="Skip the ablation and learning curve.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
+                        "as JSON here (e.g. models/metrics.json).")] = None,
+) -> None:
+    """Cross-validate the classifier and print per-label precision/recall/F1, macro-F1,
+    kappa, confusion matrix and calibration error; real-speech false alarms and recall.
+    """
+    from mbt_nlp import load
+    from mbt_nlp.evaluation import evaluate as run_evaluation
+    from mbt_nlp.evaluation import format_report
+    from mbt_nlp.model import training_data
+
+    defaults = default_annotations()
+    try:
+        nlp = load(rules_only=True)
+        Xw, w = training_data(nlp, written or [defaults[0]])
+        Xr, r = training_data(nlp, real or [defaults[1]])
+        results = run_evaluation(Xw, w, Xr, r, seed=seed, full=not quick)
+    except MbtError as err:
+        raise fail(err) from None
+    typer.echo(format_report(results))
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover

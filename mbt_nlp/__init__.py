@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 
-def load(base: str | None = None) -> Language:
-    """The mbt pipeline: blank English by default, or on an installed spaCy pipeline."""
-    from .pipeline import build_pipeline
+def load(base: str | None = None, model: str | None = None, rules_only: bool = False) -> Language:
+    """The mbt pipeline: the bundled trained model on blank English by default.
 
-    return build_pipeline(base)
+    base: an installed spaCy pipeline to build on (e.g. "en_core_web_sm").
+    model: a pipeline directory written by `mbt train` instead of the bundled one.
+    rules_only: the marker components without the classifier.
+    """
+    from .pipeline import load_pipeline
+
+    return load_pipeline(base, model, rules_only)
 
 
 def __getattr__(name: str):

@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import SPANS_KEY, marker_dict, register_extensions
+from .segments import candidate_segments
 from .transcript import CLIENT, Transcript, Turn
 
 SCHEMA = "mbt-nlp.turn/1"
@@ -44,7 +45,11 @@ def annotate_turns(
             yield doc
 
     for doc in nlp.pipe(docs(), batch_size=batch_size, n_process=n_process):
-        yield to_record(queue.popleft(), doc, label_clinician=label_clinician)
+        turn = queue.popleft()
+        labelled = turn.role == CLIENT or label_clinician
+        if labelled and doc._.mbt_mode is not None:
+            doc._.mbt_segments = candidate_segments(doc, nlp)
+        yield to_record(turn, doc, label_clinician=label_clinician)
 
 
 def annotate(
@@ -80,5 +85,5 @@ def to_record(turn: Turn, doc: Doc, *, label_clinician: bool = False) -> dict[st
     if doc._.mbt_proba is not None:
         record["mode"] = doc._.mbt_mode if labelled else None
         record["proba"] = doc._.mbt_proba if labelled else None
-        record["segments"] = doc._.mbt_segments if labelled else []
+        record["segments"] = (doc._.mbt_segments or []) if labelled else []
     return record

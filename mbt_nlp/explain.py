@@ -8,6 +8,7 @@ from typing import Any
 from spacy.language import Language
 
 from .extensions import SPANS_KEY, marker_dict
+from .segments import candidate_segments
 
 
 def rule_reasons(nlp: Language) -> dict[str, str]:
@@ -41,5 +42,5 @@ def explain(text: str, nlp: Language) -> dict[str, Any]:
     if doc._.mbt_proba is not None:
         result["mode"] = doc._.mbt_mode
         result["proba"] = doc._.mbt_proba
-        result["segments"] = doc._.mbt_segments
+        result["segments"] = candidate_segments(doc, nlp)
     return result

@@ -17,10 +17,10 @@ from functools import cache
 
 from spacy.tokens import Doc
 
-from .components.discourse import client_tokens
 from .extensions import DISFLUENCY_KEY, SPANS_KEY
 from .resources import FAMILIES, lexicon_set
 from .rules import RuleSet
+from .words import client_tokens
 
 CANCEL_REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
 DISCOURSE_KEYS = ("abstractness", "concreteness", "affect", "repetition", "echo")

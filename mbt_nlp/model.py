@@ -40,7 +40,7 @@ from .resources import LABELS
 from .transcript import CLIENT, Turn
 
 VIEWS = ("both", "signals", "ngrams")
-SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 
 
 @dataclass
@@ -187,9 +187,16 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str],
 
 
 def save_model(model: Pipeline, path: str | Path) -> None:
+    import zipfile
+
     import skops.io as sio
 
-    sio.dump(model, Path(path))
+    # TfidfVectorizer keeps every term it dropped in `stop_words_`, only for introspection;
+    # scikit-learn documents it as safe to remove before saving (it is most of the file).
+    for _, transformer, _ in model.named_steps["features"].transformers_:
+        if hasattr(transformer, "stop_words_"):
+            transformer.stop_words_ = None
+    sio.dump(model, Path(path), compression=zipfile.ZIP_DEFLATED)
 
 
 def load_model(path: str | Path) -> Pipeline:
@@ -214,3 +221,51 @@ def load_model(path: str | Path) -> Pipeline:
     if not isinstance(model, Pipeline):
         raise ModelError(f"expected a scikit-learn Pipeline, got {type(model).__name__}", path)
     return model
+
+
+# --- training ------------------------------------------------------------------------------
+
+DEFAULT_C = 3.0  # chosen by session-grouped CV on the written corpus (models/MODEL_CARD.md)
+
+
+def training_data(nlp: Language, paths: Sequence[str | Path]) -> tuple[pd.DataFrame, LabelledTurns]:
+    all_turns, labelled = load_annotations(paths)
+    return featurize(nlp, all_turns, labelled), labelled
+
+
+def train_pipeline(
+    paths: Sequence[str | Path],
+    output_dir: str | Path | None = None,
+    *,
+    seed: int = 0,
+    C: float = DEFAULT_C,
+    prior: dict[str, float] | None = None,
+    threshold: float | None = None,
+) -> Language:
+    """Fit the classifier on all annotations and return (and save) the full pipeline."""
+    from . import __version__
+    from .pipeline import CLASSIFIER, build_pipeline
+    from .priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD
+
+    nlp = build_pipeline()
+    X, labelled = training_data(nlp, paths)
+    model = build_model("both", seed, C).fit(X, labelled.labels)
+    classifier = nlp.add_pipe(CLASSIFIER)
+    classifier.set_model(model, {
+        "classes": [str(c) for c in model.classes_],
+        "train_prior": class_prior(labelled.labels),
+        "target_prior": dict(prior or DEFAULT_PRIOR),
+        "threshold": DEFAULT_THRESHOLD if threshold is None else threshold,
+        "seed": seed,
+        "C": C,
+        "trained_on": {"turns": len(labelled.labels), "sessions": len(set(labelled.sessions)),
+                       "labels": dict(Counter(labelled.labels))},
+    })
+    nlp.meta.update({
+        "name": "mbt_en", "version": __version__, "license": "MIT (code); CC BY-SA 4.0 (data)",
+        "description": "mbt-nlp rule components and mode classifier on blank English. "
+                       "A screening aid, never a diagnosis: see MODEL_CARD.md.",
+    })
+    if output_dir is not None:
+        nlp.to_disk(output_dir)
+    return nlp

@@ -17,7 +17,7 @@ needs_mibot = pytest.mark.skipif(
 
 @pytest.fixture(scope="session")
 def nlp():
-    return mbt_nlp.load()
+    return mbt_nlp.load(rules_only=True)
 
 
 def mibot_utterance(prefix: str, index: int) -> str:

@@ -63,11 +63,24 @@ def test_docbin_keeps_spans_and_extensions(nlp):
     assert [d._.mbt_discourse for d in back] == [d._.mbt_discourse for d in docs]
 
 
+@pytest.fixture(scope="module")
+def full():
+    return mbt_nlp.load()
+
+
 @pytest.mark.slow
-def test_n_process_two_matches_one(nlp):
-    one = [spans(d) for d in nlp.pipe(TEXTS * 5, n_process=1)]
-    two = [spans(d) for d in nlp.pipe(TEXTS * 5, n_process=2, batch_size=4)]
+def test_n_process_two_matches_one(full):
+    one = [(spans(d), d._.mbt_proba) for d in full.pipe(TEXTS * 5, n_process=1)]
+    two = [(spans(d), d._.mbt_proba) for d in full.pipe(TEXTS * 5, n_process=2, batch_size=4)]
     assert one == two
+
+
+def test_full_pipeline_round_trip_with_classifier(full, tmp_path):
+    full.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "mbt_classifier" / "model.skops").is_file()
+    loaded = spacy.load(tmp_path / "pipe")
+    for text in TEXTS:
+        assert loaded(text)._.mbt_proba == full(text)._.mbt_proba
 
 
 def test_works_on_installed_trained_pipeline(nlp):

@@ -21,8 +21,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import ResourceError
-from ..extensions import DISFLUENCY_KEY, SPANS_KEY, register_extensions
+from ..extensions import SPANS_KEY, register_extensions
 from ..resources import check_keys, lexicon_set, packaged_path, read_json
+from ..words import client_tokens
 
 CONFIG_FILE = "discourse.json"
 _WORD = re.compile(r"[a-z']+")
@@ -56,12 +57,6 @@ class DiscourseConfig:
     def load(cls, path: str | Path | None = None) -> DiscourseConfig:
         path = path or packaged_path(CONFIG_FILE)
         return cls.from_dict(read_json(path), path)
-
-
-def client_tokens(doc: Doc) -> list[Token]:
-    """The words the speaker means: no punctuation, fillers, repeats or interjections."""
-    noise = {i for s in doc.spans.get(DISFLUENCY_KEY, []) for i in range(s.start, s.end)}
-    return [t for t in doc if not (t.is_punct or t.is_space) and t.i not in noise]
 
 
 def _is_anchor(tok: Token, concrete: frozenset[str]) -> bool:

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from ..extensions import SPANS_KEY, register_extensions
 from ..resources import lexicon_set
-from .discourse import client_tokens
+from ..words import client_tokens
 
 DIMENSIONS = ("self_other", "internal_external", "cognitive_affective", "automatic_controlled")
 

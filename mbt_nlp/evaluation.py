@@ -1,0 +1,187 @@
+"""Evaluation of the mode classifier: printed figures, never timed unit tests.
+
+- written corpus: session-grouped cross-validation and leave-one-writer-out;
+- real turns (MIBot): grouped cross-validation in which every fold trains on
+  the written corpus plus the other real sessions, scored after the prior
+  adjustment and decision rule, as the tool runs;
+- ablation (signals only, n-grams only, both) and a learning curve, each on
+  written and on real turns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from .model import (
+    DEFAULT_C,
+    LabelledTurns,
+    align,
+    build_model,
+    class_prior,
+    classification_report,
+    expected_calibration_error,
+)
+from .priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, any_mode, decide
+from .resources import LABELS, MODES
+
+
+def _fit_predict(X_train, y_train, X_test, view, seed, C) -> np.ndarray:
+    model = build_model(view, seed, C).fit(X_train, np.asarray(y_train))
+    return align(model.predict_proba(X_test), model.classes_)
+
+
+def _sample_sessions(sessions: Sequence[str], fraction: float, seed: int) -> np.ndarray:
+    """Row mask keeping a random `fraction` of the sessions."""
+    unique = sorted(set(sessions))
+    rng = np.random.default_rng(seed)
+    keep = set(rng.choice(unique, size=max(1, round(fraction * len(unique))), replace=False))
+    return np.array([s in keep for s in sessions])
+
+
+def grouped_cv(X: pd.DataFrame, data: LabelledTurns, groups: Sequence[str], *, view: str,
+               seed: int, C: float, fraction: float = 1.0, folds: int = 5) -> np.ndarray:
+    y = np.asarray(data.labels)
+    sessions = np.asarray(data.sessions)
+    proba = np.zeros((len(y), len(LABELS)))
+    n_groups = len(set(groups))
+    for train, test in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
+        if fraction < 1:
+            train = train[_sample_sessions(sessions[train], fraction, seed)]
+        proba[test] = _fit_predict(X.iloc[train], y[train], X.iloc[test], view, seed, C)
+    return proba
+
+
+def real_cv(Xw: pd.DataFrame, written: LabelledTurns, Xr: pd.DataFrame, real: LabelledTurns, *,
+            view: str, seed: int, C: float, fraction: float = 1.0,
+            folds: int = 5) -> np.ndarray:
+    """Raw probabilities for real turns; each fold trains on written + other real sessions."""
+    yr = np.asarray(real.labels)
+    yw = np.asarray(written.labels)
+    keep_w = _sample_sessions(written.sessions, fraction, seed) if fraction < 1 else \
+        np.ones(len(yw), bool)
+    proba = np.zeros((len(yr), len(LABELS)))
+    for train, test in GroupKFold(n_splits=folds).split(Xr, yr, real.sessions):
+        X_train = pd.concat([Xw[keep_w], Xr.iloc[train]], ignore_index=True)
+        y_train = np.concatenate([yw[keep_w], yr[train]])
+        proba[test] = _fit_predict(X_train, y_train, Xr.iloc[test], view, seed, C)
+    return proba
+
+
+def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str, float],
+                       prior: dict[str, float], threshold: float) -> dict[str, Any]:
+    """Screening figures on real turns, after the prior adjustment and decision rule."""
+    proba = adjust(raw, LABELS, train_prior, prior)
+    decided = decide(proba, LABELS, threshold)
+    gold_mode = np.array([label in MODES for label in y])
+    flagged = np.array([label in MODES for label in decided])
+    p_mode = any_mode(proba, LABELS)
+    report: dict[str, Any] = {
+        "turns": len(y),
+        "gold_mode_turns": int(gold_mode.sum()),
+        "real_prior": {label: round(float(np.mean([v == label for v in y])), 4)
+                       for label in LABELS},
+        "false_alarm_rate": round(float(flagged[~gold_mode].mean()), 4),
+        "flagged_turns": int(flagged.sum()),
+        "recall_of_modes": round(float(flagged[gold_mode].mean()), 4) if gold_mode.any()
+        else None,
+        "auroc_any_mode": round(float(roc_auc_score(gold_mode, p_mode)), 4)
+        if 0 < gold_mode.sum() < len(y) else None,
+        "ece": round(expected_calibration_error(y, proba), 4),
+        "operating_points": [],
+    }
+    for t in (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5):
+        f = p_mode >= t
+        report["operating_points"].append({
+            "threshold": t,
+            "false_alarm_rate": round(float(f[~gold_mode].mean()), 4),
+            "recall_of_modes": round(float(f[gold_mode].mean()), 4) if gold_mode.any() else None,
+        })
+    return report
+
+
+def evaluate(Xw: pd.DataFrame, written: LabelledTurns, Xr: pd.DataFrame, real: LabelledTurns, *,
+             seed: int = 0, C: float = DEFAULT_C, prior: dict[str, float] | None = None,
+             threshold: float = DEFAULT_THRESHOLD, full: bool = True) -> dict[str, Any]:
+    """All figures as one dict (written to models/metrics.json by `mbt evaluate`)."""
+    prior = dict(prior or DEFAULT_PRIOR)
+    train_prior = class_prior(written.labels + real.labels)
+
+    def written_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
+        p = grouped_cv(Xw, written, written.sessions, view=view, seed=seed, C=C,
+                       fraction=fraction)
+        return classification_report(written.labels, [LABELS[i] for i in p.argmax(1)], p)
+
+    def real_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
+        raw = real_cv(Xw, written, Xr, real, view=view, seed=seed, C=C, fraction=fraction)
+        return real_speech_report(real.labels, raw, train_prior, prior, threshold)
+
+    lowo = grouped_cv(Xw, written, written.writers, view="both", seed=seed, C=C, folds=99)
+    results: dict[str, Any] = {
+        "settings": {"seed": seed, "C": C, "threshold": threshold, "prior": prior},
+        "written_session_cv": written_scores("both"),
+        "written_leave_one_writer_out": classification_report(
+            written.labels, [LABELS[i] for i in lowo.argmax(1)], lowo),
+        "real_cv": real_scores("both"),
+    }
+    if full:
+        results["ablation"] = {
+            view: {"written_macro_f1": written_scores(view)["macro_f1"],
+                   "real": {k: v for k, v in real_scores(view).items()
+                            if k in ("auroc_any_mode", "false_alarm_rate", "recall_of_modes")}}
+            for view in ("signals", "ngrams", "both")
+        }
+        results["learning_curve"] = [
+            {"fraction": f, "written_macro_f1": written_scores("both", f)["macro_f1"],
+             "real": {k: v for k, v in real_scores("both", f).items()
+                      if k in ("auroc_any_mode", "false_alarm_rate", "recall_of_modes")}}
+            for f in (0.25, 0.5, 0.75, 1.0)
+        ]
+    return results
+
+
+def format_report(results: dict[str, Any]) -> str:
+    """Markdown tables of the figures (printed by `mbt evaluate`)."""
+    lines = []
+    for key, title in (("written_session_cv", "Written corpus, session-grouped 5-fold CV"),
+                       ("written_leave_one_writer_out", "Written corpus, leave-one-writer-out")):
+        r = results[key]
+        lines += [f"## {title}", "", f"macro-F1 {r['macro_f1']:.3f} · kappa {r['kappa']:.3f} · "
+                  f"ECE {r['ece']:.3f} · n {r['n']}", "",
+                  "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        lines += [f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | "
+                  f"{v['support']} |" for label, v in r["per_label"].items()]
+        lines += ["", "confusion (rows gold, columns predicted: "
+                  + ", ".join(r["confusion"]["labels"]) + ")", ""]
+        lines += ["    " + " ".join(f"{n:5d}" for n in row) for row in r["confusion"]["matrix"]]
+        lines.append("")
+    real = results["real_cv"]
+    lines += ["## Real turns (MIBot), grouped 5-fold CV, prior-adjusted", "",
+              f"turns {real['turns']} · gold mode turns {real['gold_mode_turns']} · "
+              f"false alarms {real['false_alarm_rate']:.3f} · recall of modes "
+              f"{real['recall_of_modes']} · AUROC P(any mode) {real['auroc_any_mode']} · "
+              f"ECE {real['ece']:.3f} · flagged {real['flagged_turns']}", "",
+              "| threshold on P(any mode) | false alarms | recall |", "|---|---|---|"]
+    lines += [f"| {p['threshold']} | {p['false_alarm_rate']:.3f} | {p['recall_of_modes']} |"
+              for p in real["operating_points"]]
+    lines.append("")
+    if "ablation" in results:
+        lines += ["## Ablation", "", "| view | written macro-F1 | real AUROC | real false alarms "
+                  "| real recall |", "|---|---|---|---|---|"]
+        for view, r in results["ablation"].items():
+            lines.append(f"| {view} | {r['written_macro_f1']:.3f} | {r['real']['auroc_any_mode']} "
+                         f"| {r['real']['false_alarm_rate']} | {r['real']['recall_of_modes']} |")
+        lines += ["", "## Learning curve (share of written sessions used for training)", "",
+                  "| sessions | written macro-F1 | real AUROC | real false alarms | real recall |",
+                  "|---|---|---|---|---|"]
+        for r in results["learning_curve"]:
+            lines.append(f"| {r['fraction']:.0%} | {r['written_macro_f1']:.3f} | "
+                         f"{r['real']['auroc_any_mode']} | {r['real']['false_alarm_rate']} | "
+                         f"{r['real']['recall_of_modes']} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Trained pipelines bundled with mbt-nlp (installed as mbt_nlp.models)."""

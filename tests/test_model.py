@@ -1,0 +1,134 @@
+"""Classifier: training, the saved pipeline, safe loading, priors, segments."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+import mbt_nlp
+from mbt_nlp.annotate import annotate
+from mbt_nlp.errors import ModelError
+from mbt_nlp.model import load_model, train_pipeline
+from mbt_nlp.priors import DEFAULT_PRIOR, adjust, decide, parse_prior
+from mbt_nlp.readers import read_transcript
+from mbt_nlp.resources import LABELS, MODES
+from tests.conftest import REPO
+
+WRITTEN = REPO / "annotations" / "written"
+EXAMPLE = REPO / "mbt_nlp" / "examples" / "session.txt"
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    """A pipeline trained on four sessions of each writer (fast, still all five labels)."""
+    files = [f for w in sorted(WRITTEN.iterdir()) if w.is_dir()
+             for f in sorted(w.glob("*_s0[1-4].jsonl"))]
+    out = tmp_path_factory.mktemp("model") / "pipe"
+    train_pipeline(files, out, seed=0)
+    return out
+
+
+def test_trained_pipeline_loads_and_labels_client_turns(small_model):
+    nlp = mbt_nlp.load(model=str(small_model))
+    assert nlp.pipe_names[-1] == "mbt_classifier"
+    records = annotate(read_transcript(EXAMPLE), nlp)
+    for record in records:
+        if record["role"] == "client":
+            assert record["mode"] in LABELS
+            assert set(record["proba"]) == set(LABELS)
+            assert sum(record["proba"].values()) == pytest.approx(1, abs=1e-3)
+        else:
+            assert record["mode"] is None and record["proba"] is None
+    flagged = [r for r in records if r["mode"] in MODES]
+    assert flagged, "the example session has clear non-mentalizing turns"
+    for record in flagged:
+        assert record["segments"]
+        for seg in record["segments"]:
+            assert 0 <= seg["start"] < seg["end"] <= len(record["text"])
+            assert seg["mode"] in MODES
+
+
+def test_label_clinician_option(small_model):
+    nlp = mbt_nlp.load(model=str(small_model))
+    records = annotate(read_transcript(EXAMPLE), nlp, label_clinician=True)
+    assert all(r["mode"] in LABELS for r in records)
+
+
+def test_training_is_reproducible(small_model, tmp_path):
+    files = [f for w in sorted(WRITTEN.iterdir()) if w.is_dir()
+             for f in sorted(w.glob("*_s0[1-4].jsonl"))]
+    again = train_pipeline(files, None, seed=0)
+    first = mbt_nlp.load(model=str(small_model))
+    text = "If he cared he would have rung. Talk is cheap."
+    assert again(text)._.mbt_proba == first(text)._.mbt_proba
+
+
+def test_bundled_model_is_loaded_by_default():
+    nlp = mbt_nlp.load()
+    assert "mbt_classifier" in nlp.pipe_names
+    doc = nlp("I know she hates me. It just is, there's nothing to discuss.")
+    assert doc._.mbt_mode == "psychic_equivalence"
+    assert mbt_nlp.load(rules_only=True).pipe_names[-1] == "mbt_profile"
+
+
+def test_model_with_foreign_type_is_refused(tmp_path):
+    evil = Pipeline([("f", FunctionTransformer(func=os.getcwd))])
+    path = tmp_path / "evil.skops"
+    sio.dump(evil, path)
+    with pytest.raises(ModelError, match="outside the allowlist") as err:
+        load_model(path)
+    assert "getcwd" in str(err.value) and str(path) in str(err.value)
+
+
+def test_corrupt_model_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.skops"
+    path.write_bytes(b"not a zip archive")
+    with pytest.raises(ModelError, match="skops"):
+        load_model(path)
+
+
+def test_missing_model_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match=r"config\.cfg"):
+        mbt_nlp.load(model=str(tmp_path))
+
+
+def test_parse_prior_fills_and_normalises():
+    prior = parse_prior("psychic_equivalence=0.05,pretend=0.02")
+    assert prior["psychic_equivalence"] == 0.05 and prior["pretend"] == 0.02
+    assert sum(prior.values()) == pytest.approx(1)
+    for bad in ("nonsense=0.1", "pretend=2", "pretend", "pretend=0.6,none=0.6"):
+        with pytest.raises(ValueError):
+            parse_prior(bad)
+
+
+def test_prior_adjustment_and_decision():
+    classes = list(LABELS)
+    raw = np.array([[0.3, 0.1, 0.1, 0.2, 0.3]])
+    flat = dict.fromkeys(LABELS, 0.2)
+    same = adjust(raw, classes, flat, flat)
+    assert np.allclose(same, raw)
+    rare = adjust(raw, classes, flat, DEFAULT_PRIOR)
+    assert rare[0, :3].sum() < raw[0, :3].sum()
+    assert np.isclose(rare.sum(), 1)
+    assert decide(raw, classes, threshold=0.9) == ["none"]
+    assert decide(raw, classes, threshold=0.5) == ["psychic_equivalence"]
+
+
+def test_cli_train_and_tag_with_model(tmp_path, small_model):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(app, ["tag", str(EXAMPLE), "--model", str(small_model),
+                                      "--prior", "psychic_equivalence=0.2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all("mode" in r for r in records)
+    bad = CliRunner().invoke(app, ["tag", str(EXAMPLE), "--prior", "calm=1", "-o", "-"])
+    assert bad.exit_code == 2 and "--prior" in bad.output
