@@ -141,69 +141,141 @@ def explain(
             console.print(f"  segment {seg['mode']} {seg['probability']:.2f}: {words}")
 
 
+InputFormatOption = Annotated[
+    str | None, typer.Option("--input-format", help="Input format when the suffix does not "
+                             "tell: txt, csv, tsv, jsonl, json, vtt, srt, docx.")
+]
+SessionFieldOption = Annotated[str, typer.Option(help="Field holding the session id.")]
+TurnFieldOption = Annotated[str, typer.Option(help="Field holding the turn number.")]
+SpeakerFieldOption = Annotated[str, typer.Option(help="Field holding the speaker.")]
+TextFieldOption = Annotated[str, typer.Option(help="Field holding the words.")]
+RecordsKeyOption = Annotated[
+    str | None, typer.Option(help="JSON key of the list of utterances (default: the first "
+                             "list of objects found).")
+]
+ClinicianOption = Annotated[
+    str | None, typer.Option(help="Comma list of clinician speaker labels, e.g. 'T,Th'; all "
+                             "other speakers are clients. Default: usual labels (T, "
+                             "Therapist, Counsellor, Dr ...).")
+]
+ClientOption = Annotated[
+    str | None, typer.Option(help="Comma list of client labels; with it, any other "
+                             "non-clinician speaker is an error (catches typos).")
+]
+MaxTurnOption = Annotated[int, typer.Option(help="Longest turn accepted, in characters.", min=1)]
+
+
+def read_options(session_field: str, turn_field: str, speaker_field: str, text_field: str,
+                 records_key: str | None, clinician: str | None, client: str | None,
+                 max_turn_chars: int):
+    from mbt_nlp.readers import ReadOptions
+    from mbt_nlp.transcript import RoleMap
+
+    return ReadOptions(
+        session_field=session_field, turn_field=turn_field, speaker_field=speaker_field,
+        text_field=text_field, records_key=records_key,
+        roles=RoleMap.from_options(clinician, client), max_turn_chars=max_turn_chars,
+    )
+
+
+def progress_callbacks(quiet: bool):
+    """A rich progress bar on stderr (only on a terminal and without --quiet)."""
+    if quiet or not sys.stderr.isatty():
+        return None, None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                        transient=False)
+    state: dict[str, int] = {}
+
+    def on_start(todo: int, skipped: int) -> None:
+        progress.start()
+        label = f"tagging ({skipped} already done)" if skipped else "tagging"
+        state["task"] = progress.add_task(label, total=todo)
+
+    def on_done(outcome) -> None:
+        progress.advance(state["task"])
+
+    return progress, on_start, on_done
+
+
 @app.command()
 def tag(
-    inputs: Annotated[list[Path], typer.Argument(help="Transcript files (.txt .csv .tsv "
-                                                 ".jsonl .json .vtt .srt .docx).")],
-    output: Annotated[
-        str, typer.Option("-o", "--output", help="Output JSONL file ('-' for stdout).")
-    ] = "-",
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Input format when the suffix "
-                                 "does not tell: txt, csv, tsv, jsonl, json, vtt, srt, docx.")
+    inputs: Annotated[list[str], typer.Argument(
+        help="Transcript files, directories (searched recursively) or '-' for standard "
+             "input. Formats: .txt .csv .tsv .jsonl .json .vtt .srt .docx.")],
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", help="One JSONL file for all records ('-' for stdout).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out-dir", help="Write one output per input file here (resumable).")] = None,
+    formats: Annotated[list[str] | None, typer.Option(
+        "--format", help="With --out-dir: jsonl (default), csv, parquet, spacy; repeatable. "
+                         "Session and marker tables are always written too.")] = None,
+    glob: Annotated[str | None, typer.Option(
+        help="Which files to take from directories, e.g. '*.vtt' (default: known suffixes).")
     ] = None,
-    session_field: Annotated[str, typer.Option(help="Field holding the session id.")] = "session",
-    turn_field: Annotated[str, typer.Option(help="Field holding the turn number.")] = "turn",
-    speaker_field: Annotated[str, typer.Option(help="Field holding the speaker.")] = "speaker",
-    text_field: Annotated[str, typer.Option(help="Field holding the words.")] = "text",
-    records_key: Annotated[
-        str | None, typer.Option(help="JSON key of the list of utterances "
-                                 "(default: the first list of objects found).")
-    ] = None,
-    clinician: Annotated[
-        str | None, typer.Option(help="Comma list of clinician speaker labels, e.g. 'T,Th'; "
-                                 "all other speakers are clients. Default: usual labels "
-                                 "(T, Therapist, Counsellor, Dr ...).")
-    ] = None,
-    client: Annotated[
-        str | None, typer.Option(help="Comma list of client labels; with it, any other "
-                                 "non-clinician speaker is an error (catches typos).")
-    ] = None,
-    max_turn_chars: Annotated[
-        int, typer.Option(help="Longest turn accepted, in characters.", min=1)
-    ] = 1_000_000,
+    input_format: InputFormatOption = None,
+    session_field: SessionFieldOption = "session",
+    turn_field: TurnFieldOption = "turn",
+    speaker_field: SpeakerFieldOption = "speaker",
+    text_field: TextFieldOption = "text",
+    records_key: RecordsKeyOption = None,
+    clinician: ClinicianOption = None,
+    client: ClientOption = None,
+    max_turn_chars: MaxTurnOption = 1_000_000,
     label_clinician: Annotated[
         bool, typer.Option(help="Give clinician turns a mode label too.")
     ] = False,
-    n_process: Annotated[int, typer.Option(help="spaCy worker processes.", min=1)] = 1,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+    jobs: Annotated[int, typer.Option(help="Files tagged in parallel (local processes).",
+                                      min=1)] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run the files there.")] = None,
+    n_process: Annotated[int, typer.Option(help="spaCy processes within one file (for a "
+                                           "single huge file).", min=1)] = 1,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite outputs; redo finished files.")] = False,
     base: BaseOption = None,
     model: ModelOption = None,
     rules_only: RulesOnlyOption = False,
     prior: PriorOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
-    """Tag transcripts: one JSON record per input turn (markers, discourse, profile,
-    source file and line).
+    """Tag transcripts: one record per input turn with markers, mode, probabilities,
+    discourse and profile, traceable to source file and line.
 
-    Example: mbt tag session.txt -o session.jsonl
+    Examples:
+      mbt tag session.txt -o session.jsonl
+      mbt tag corpus/ --out-dir tagged/ --format csv --jobs 2
+    Exit codes: 0 all tagged, 1 some inputs failed (see DIR/errors.jsonl), 2 usage error.
     """
-    from mbt_nlp.readers import ReadOptions
+    if (output is None) == (out_dir is None):
+        raise fail("give either -o/--output (one file) or --out-dir (one output per input)",
+                   code=2)
+    options = read_options(session_field, turn_field, speaker_field, text_field, records_key,
+                           clinician, client, max_turn_chars)
+    if output is not None:
+        if formats:
+            raise fail("--format goes with --out-dir; -o always writes JSONL", code=2)
+        _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
+                     base, model, rules_only, prior, threshold)
+        return
+    _tag_to_dir(inputs, out_dir, formats or ["jsonl"], glob, options, input_format, force, jobs,
+                scheduler, n_process, label_clinician, quiet, base, model, rules_only, prior,
+                threshold)
+
+
+def _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
+                 base, model, rules_only, prior, threshold) -> None:
     from mbt_nlp.tagging import tag_to_jsonl
-    from mbt_nlp.transcript import RoleMap
 
     if output != "-" and Path(output).exists() and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
-    options = ReadOptions(
-        session_field=session_field, turn_field=turn_field, speaker_field=speaker_field,
-        text_field=text_field, records_key=records_key,
-        roles=RoleMap.from_options(clinician, client), max_turn_chars=max_turn_chars,
-    )
     try:
         nlp = load_nlp(base, model, rules_only, prior, threshold)
         summary = tag_to_jsonl(
             inputs, output, nlp, options, input_format, n_process=n_process,
-            label_clinician=label_clinician,
+            label_clinician=label_clinician, stdin=sys.stdin.buffer.read,
             on_error=lambda e: err_console.print(f"[bold red]error:[/] {e}", soft_wrap=True),
         )
     except MbtError as err:
@@ -215,6 +287,46 @@ def tag(
     )
     if summary.errors:
         raise typer.Exit(code=1)
+
+
+def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jobs, scheduler,
+                n_process, label_clinician, quiet, base, model, rules_only, prior,
+                threshold) -> None:
+    from mbt_nlp.batch import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
+    from mbt_nlp.priors import parse_prior
+
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    if unknown:
+        raise fail(f"unknown --format {', '.join(unknown)} (choose from "
+                   f"{', '.join(OUTPUT_FORMATS)})", code=2)
+    try:
+        parsed = tuple(sorted(parse_prior(prior).items())) if prior else None
+    except ValueError as err:
+        raise fail(f"--prior: {err}", code=2) from None
+    spec = PipelineSpec(base, str(model.resolve()) if model else None, rules_only, parsed,
+                        threshold)
+    task_options = TaskOptions(str(out_dir), tuple(dict.fromkeys(formats)), options,
+                               input_format, spec, label_clinician, n_process)
+    progress, on_start, on_done = progress_callbacks(quiet)
+    try:
+        result = run_batch(inputs, task_options, glob=glob, force=force, jobs=jobs,
+                           scheduler=scheduler, stdin_text=sys.stdin.buffer.read,
+                           on_start=on_start, on_done=on_done)
+    except UsageError as err:
+        raise fail(err, code=2) from None
+    except MbtError as err:
+        raise fail(err) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+    for error in result.errors:
+        where = error["file"] + (f":{error['line']}" if error.get("line") else "")
+        err_console.print(f"[bold red]error:[/] {where}: {error['reason']}", soft_wrap=True)
+    turns = sum(t["turns"] for t in result.tagged)
+    err_console.print(
+        f"{len(result.tagged)} file(s) tagged ({turns} turns), {len(result.skipped)} already "
+        f"done, {len(result.errors)} failed -> {out_dir}", highlight=False)
+    raise typer.Exit(code=result.exit_code)
 
 
 AnnotationsArg = Annotated[

@@ -34,7 +34,11 @@ def __getattr__(name: str):
         from .annotate import annotate
 
         return annotate
+    if name == "tag_dataframe":
+        from .frame import tag_dataframe
+
+        return tag_dataframe
     raise AttributeError(name)
 
 
-__all__ = ["__version__", "annotate", "load"]
+__all__ = ["__version__", "annotate", "load", "tag_dataframe"]

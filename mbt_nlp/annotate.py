@@ -36,6 +36,20 @@ def annotate_turns(
     label_clinician: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Run the pipeline over turns, in order, yielding one record per turn."""
+    for record, _ in annotate_pairs(nlp, turns, batch_size=batch_size, n_process=n_process,
+                                    label_clinician=label_clinician):
+        yield record
+
+
+def annotate_pairs(
+    nlp: Language,
+    turns: Iterable[Turn],
+    *,
+    batch_size: int = 256,
+    n_process: int = 1,
+    label_clinician: bool = False,
+) -> Iterator[tuple[dict[str, Any], Doc]]:
+    """(record, Doc) per turn, in order; the Doc for outputs that keep it (DocBin)."""
     # nlp.pipe keeps order, so turns are paired back with a FIFO queue as docs come out.
     queue: deque[Turn] = deque()
 
@@ -49,7 +63,7 @@ def annotate_turns(
         labelled = turn.role == CLIENT or label_clinician
         if labelled and doc._.mbt_mode is not None:
             doc._.mbt_segments = candidate_segments(doc, nlp)
-        yield to_record(turn, doc, label_clinician=label_clinician)
+        yield to_record(turn, doc, label_clinician=label_clinician), doc
 
 
 def annotate(

@@ -15,7 +15,7 @@ from spacy.language import Language
 from .annotate import annotate_turns
 from .errors import MbtError
 from .readers import ReadOptions, read_transcript
-from .transcript import Turn
+from .transcript import Transcript, Turn
 from .writers import JsonlWriter, atomic_output
 
 
@@ -36,6 +36,7 @@ def tag_to_jsonl(
     n_process: int = 1,
     batch_size: int = 256,
     label_clinician: bool = False,
+    stdin: Callable[[], bytes] | None = None,
     on_error: Callable[[MbtError], None] | None = None,
 ) -> TagSummary:
     """Read every input, annotate, and write all records to `output` ('-' = stdout)."""
@@ -45,7 +46,10 @@ def tag_to_jsonl(
     def turns() -> Iterator[Turn]:
         for path in inputs:
             try:
-                transcript = read_transcript(path, options, input_format)
+                if str(path) == "-":
+                    transcript = read_stdin(stdin, options, input_format)
+                else:
+                    transcript = read_transcript(path, options, input_format)
             except MbtError as err:
                 summary.errors.append(err)
                 if on_error:
@@ -54,10 +58,33 @@ def tag_to_jsonl(
             summary.files += 1
             yield from transcript
 
-    with atomic_output(output) as handle:
+    with atomic_output(None if output in (None, "-") else output) as handle:
         writer = JsonlWriter(handle)
         for record in annotate_turns(nlp, turns(), n_process=n_process, batch_size=batch_size,
                                      label_clinician=label_clinician):
             writer.write(record)
         summary.turns = writer.count
     return summary
+
+
+def read_stdin(read: Callable[[], bytes] | None, options: ReadOptions,
+               input_format: str | None) -> Transcript:
+    """Standard input as a transcript (speaker-labelled text unless --input-format)."""
+    import tempfile
+
+    from .errors import InputError
+
+    if read is None:
+        raise InputError("standard input requested but not available", "-")
+    suffix = f".{input_format or 'txt'}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"stdin{suffix}"
+        path.write_bytes(read())
+        try:
+            transcript = read_transcript(path, options, input_format or "txt")
+        except InputError as err:
+            err.path = "-"  # name what the user gave, not our temporary file
+            raise
+    for turn in transcript:
+        turn.source = "-"
+    return Transcript("-", transcript.turns)

@@ -1,0 +1,174 @@
+"""Batch tagging: per-file outputs, failures reported, resume, kill safety, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from mbt_nlp.cli.main import app
+from typer.testing import CliRunner
+
+import mbt_nlp
+from mbt_nlp.batch import PipelineSpec, TaskOptions, run_batch
+from tests.conftest import MIBOT, REPO, needs_mibot
+
+EXAMPLE = REPO / "mbt_nlp" / "examples" / "session.txt"
+runner = CliRunner()
+
+
+def corpus(tmp_path):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    shutil.copy(EXAMPLE, src / "session.txt")
+    (src / "sub" / "group.csv").write_text(
+        "session,turn,speaker,text\ng1,0,T,How is everyone?\ng1,1,Mia,Nobody cares.\n"
+        "g1,2,Sam,Maybe they do.\n", encoding="utf-8")
+    (src / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "broken.csv").write_text("speaker,text\nT,hello\nC,one,two\n", encoding="utf-8")
+    return src
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_directory_with_bad_files(tmp_path):
+    src, out = corpus(tmp_path), tmp_path / "out"
+    result = runner.invoke(app, ["tag", str(src), "--out-dir", str(out), "--format", "jsonl",
+                                 "--format", "csv", "--quiet"])
+    assert result.exit_code == 1, result.output
+    errors = read_jsonl(out / "errors.jsonl")
+    assert sorted(e["file"].rsplit("/", 1)[-1] for e in errors) == [
+        "binary.txt", "broken.csv", "empty.txt"]
+    assert next(e for e in errors if e["file"].endswith("broken.csv"))["line"] == 3
+    assert len(read_jsonl(out / "session.jsonl")) == 24
+    assert len(read_jsonl(out / "sub" / "group.jsonl")) == 3
+    table = pd.read_csv(out / "session.csv")
+    assert len(table) == 24 and {"mode", "p_pretend", "markers_teleological"} <= set(table)
+    sessions = pd.read_csv(out / "_all_sessions.csv")
+    assert set(sessions["speaker"]) >= {"Client", "Therapist", "Mia", "Sam"}
+    markers = pd.read_csv(out / "_all_markers.csv")
+    assert {"words", "rule", "family", "status"} <= set(markers.columns) and len(markers) > 0
+
+
+def test_rerun_skips_finished_files_and_force_redoes(tmp_path):
+    src, out = corpus(tmp_path), tmp_path / "out"
+    args = ["tag", str(src), "--out-dir", str(out), "--quiet"]
+    runner.invoke(app, args)
+    stamp = (out / "session.jsonl").stat().st_mtime_ns
+    again = runner.invoke(app, args)
+    assert "2 already done" in again.output
+    assert (out / "session.jsonl").stat().st_mtime_ns == stamp
+    runner.invoke(app, [*args, "--force"])
+    assert (out / "session.jsonl").stat().st_mtime_ns != stamp
+
+
+def test_refuses_directory_of_another_run(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["tag", str(EXAMPLE), "--out-dir", str(out), "--quiet"])
+    assert result.exit_code == 2 and "--force" in result.output
+    other = runner.invoke(app, ["tag", str(EXAMPLE), "--out-dir", str(tmp_path / "o2")])
+    assert other.exit_code == 0
+    changed = runner.invoke(app, ["tag", str(EXAMPLE), "--out-dir", str(tmp_path / "o2"),
+                                  "--format", "csv"])
+    assert changed.exit_code == 2
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert runner.invoke(app, ["tag", str(EXAMPLE)]).exit_code == 2
+    assert runner.invoke(app, ["tag", str(EXAMPLE), "--out-dir", str(tmp_path / "o"),
+                               "--format", "xlsx"]).exit_code == 2
+
+
+def test_stdin_and_parquet_and_docbin(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tag", "-", "--out-dir", str(out), "--format", "parquet",
+                                 "--format", "spacy", "--quiet"],
+                           input="T: How was it?\nClient: It just is. He hates me.\n")
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out / "stdin.parquet")
+    assert list(table["role"]) == ["clinician", "client"]
+    from spacy.tokens import DocBin
+
+    nlp = mbt_nlp.load(rules_only=True)
+    docs = list(DocBin().from_disk(out / "stdin.spacy").get_docs(nlp.vocab))
+    assert docs[1].user_data["mbt_turn"]["speaker"] == "Client"
+    assert {s.kb_id_ for s in docs[1].spans["mbt"]} == {"psychic_equivalence"}
+
+
+def test_tag_dataframe_keeps_index_and_rows():
+    df = pd.DataFrame({"who": ["T", "C", "C"],
+                       "words": ["How was it?", "He hates me. It just is.", "Fine."]},
+                      index=[7, 8, 9])
+    out = mbt_nlp.tag_dataframe(df, text="words", speaker="who", session=None)
+    assert list(out.index) == [7, 8, 9]
+    assert list(out["role"]) == ["clinician", "client", "client"]
+    assert out.loc[8, "mode"] == "psychic_equivalence"
+    assert pd.isna(out.loc[7, "mode"])
+
+
+@needs_mibot
+@pytest.mark.slow
+def test_killed_run_then_rerun_gives_complete_outputs(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    files = sorted(MIBOT.glob("*.json"))[:40]
+    for f in files:
+        shutil.copy(f, src / f.name)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "mbt_nlp.cli.main", "tag", str(src), "--out-dir", str(out),
+           "--quiet", "--rules-only"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(out.glob("*.jsonl"))) < 5:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(list(out.glob("*.jsonl"))) < len(files), "the run finished before the kill"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not list(out.rglob("*.tmp"))
+    for f in files:
+        expected = len(json.loads(f.read_text())["utterances"])
+        assert len(read_jsonl(out / f"{f.stem}.jsonl")) == expected
+
+
+@pytest.mark.slow
+def test_dask_gives_the_same_records_as_local(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    src = corpus(tmp_path)
+    for bad in ("binary.txt", "empty.txt", "broken.csv"):
+        (src / bad).unlink()
+    spec = PipelineSpec(rules_only=True)
+    local = TaskOptions(str(tmp_path / "local"), ("jsonl",), spec=spec)
+    run_batch([str(src)], local, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = TaskOptions(str(tmp_path / "dask"), ("jsonl",), spec=spec)
+        result = run_batch([str(src)], remote, scheduler=cluster.scheduler_address)
+    assert result.exit_code == 0 and len(result.tagged) == 2
+    for name in ("session.jsonl", "sub/group.jsonl"):
+        assert read_jsonl(tmp_path / "dask" / name) == read_jsonl(tmp_path / "local" / name)
+
+
+@pytest.mark.slow
+def test_jobs_two_gives_the_same_records(tmp_path):
+    src = corpus(tmp_path)
+    spec = PipelineSpec(rules_only=True)
+    one = TaskOptions(str(tmp_path / "one"), ("jsonl",), spec=spec)
+    two = TaskOptions(str(tmp_path / "two"), ("jsonl",), spec=spec)
+    r1, r2 = run_batch([str(src)], one, jobs=1), run_batch([str(src)], two, jobs=2)
+    assert len(r1.errors) == len(r2.errors) == 3
+    assert read_jsonl(tmp_path / "one" / "session.jsonl") == read_jsonl(
+        tmp_path / "two" / "session.jsonl")
