@@ -158,6 +158,10 @@ class ContextQualifier:
         )
         noise.sort(key=lambda s: (s.start, s.end))
         doc.spans[DISFLUENCY_KEY] = noise
+        spans = list(doc.spans.get(SPANS_KEY, []))
+        if not spans:  # most turns: nothing to qualify, skip the cue matchers
+            doc._.mbt_cancelled = []
+            return doc
         cancel_noise = [n for n in noise if n.label_ in {"FILLER", "INTERJECTION", "ARTEFACT"}]
         filler_tokens = {i for n in noise if n.label_ == "FILLER" for i in range(n.start, n.end)}
         # A filler "kind of" is no hedge: drop cue matches that sit on filler tokens.
@@ -167,7 +171,7 @@ class ContextQualifier:
         reported_at = [(s, e) for _, s, e in self.reported(doc)]
         reported_at += [(n.start, n.end) for n in noise if n.label_ == "QUOTATIVE"]
         active, cancelled = [], []
-        for span in doc.spans.get(SPANS_KEY, []):
+        for span in spans:
             reason = self._reason(doc, span, cancel_noise, hedge_ends, reported_at)
             if reason is None:
                 active.append(span)

@@ -113,7 +113,7 @@ class DiscourseSignals:
         total = abstract_rate + concrete_rate
         abstractness = abstract_rate / total if total else 0.0
 
-        repeats, repeat_spans = self._repetition(doc, content)
+        repeats, repeat_spans = self._repetition(doc, content, n)
         echo = self._echo(content, doc._.mbt_previous_text)
         signals = {
             "words": float(n),
@@ -141,7 +141,7 @@ class DiscourseSignals:
                               kb_id=rule["family"], span_id=rule["id"]))
         return signals, spans
 
-    def _repetition(self, doc: Doc, content: list[Token]) -> tuple[float, list[Span]]:
+    def _repetition(self, doc: Doc, content: list[Token], n_words: int) -> tuple[float, list[Span]]:
         """Share of content n-grams that recur, plus spans on the recurrences.
 
         Circular talk restates the same phrases (recurring n-grams) or keeps
@@ -158,7 +158,7 @@ class DiscourseSignals:
         repeats = sum(v - 1 for v in gram_counts.values() if v > 1) + sum(
             v - 3 for v in word_counts.values() if v > 3
         )
-        if len(client_tokens(doc)) < c["min_words"] or repeats < c["min_repeats"]:
+        if n_words < c["min_words"] or repeats < c["min_repeats"]:
             return share, []
         rule = self.rules["pr.discourse_circular"]
         spans: list[Span] = []

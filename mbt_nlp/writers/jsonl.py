@@ -26,10 +26,10 @@ def atomic_output(path: str | Path | None) -> Iterator[IO[str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # No fsync: the rename alone makes a killed process leave either the old state or
+        # the complete file; fsync (safety against power loss) costs more than tagging.
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
