@@ -13,6 +13,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from mbt_nlp.cli.common import (
+    BaseOption,
+    ClientOption,
+    ClinicianOption,
+    InputFormatOption,
+    MaxTurnOption,
+    ModelOption,
+    PriorOption,
+    RecordsKeyOption,
+    RulesOnlyOption,
+    SessionFieldOption,
+    SpeakerFieldOption,
+    TextFieldOption,
+    ThresholdOption,
+    TurnFieldOption,
+    err_console,
+    fail,
+    load_nlp,
+    read_options,
+)
+from mbt_nlp.cli.report import report
 from rich.console import Console
 from rich.markup import escape
 
@@ -26,14 +47,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-err_console = Console(stderr=True, highlight=False)
-
-
-def fail(err: MbtError | str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
-    return typer.Exit(code=code)
-
-
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"mbt-nlp {__version__}")
@@ -53,46 +66,7 @@ def main(
     """
 
 
-ModelOption = Annotated[
-    Path | None,
-    typer.Option("--model", help="Pipeline directory from `mbt train` (default: the bundled "
-                 "model)."),
-]
-RulesOnlyOption = Annotated[
-    bool, typer.Option("--rules-only", help="Markers only, no classifier.")
-]
-PriorOption = Annotated[
-    str | None,
-    typer.Option("--prior", help="Real-world prior for the probabilities, e.g. "
-                 "'psychic_equivalence=0.02,teleological=0.01,pretend=0.01' (the rest shared "
-                 "in proportion to the default).")
-]
-ThresholdOption = Annotated[
-    float | None,
-    typer.Option("--threshold", help="Flag a mode when P(any mode) reaches this.", min=0, max=1),
-]
-
-
-def load_nlp(base, model, rules_only, prior=None, threshold=None):
-    """The pipeline the user asked for, with their prior/threshold applied."""
-    from mbt_nlp import load
-    from mbt_nlp.priors import parse_prior
-
-    try:
-        parsed = parse_prior(prior) if prior else None
-    except ValueError as err:
-        raise fail(f"--prior: {err}", code=2) from None
-    nlp = load(base, str(model) if model else None, rules_only)
-    if nlp.has_pipe("mbt_classifier") and (parsed or threshold is not None):
-        nlp.get_pipe("mbt_classifier").configure(parsed, threshold)
-    return nlp
-
-
-BaseOption = Annotated[
-    str | None,
-    typer.Option("--base", help="spaCy pipeline to build on (e.g. en_core_web_sm); "
-                 "default: blank English, no download."),
-]
+app.command(name="report")(report)
 
 
 @app.command()
@@ -141,43 +115,6 @@ def explain(
             console.print(f"  segment {seg['mode']} {seg['probability']:.2f}: {words}")
 
 
-InputFormatOption = Annotated[
-    str | None, typer.Option("--input-format", help="Input format when the suffix does not "
-                             "tell: txt, csv, tsv, jsonl, json, vtt, srt, docx.")
-]
-SessionFieldOption = Annotated[str, typer.Option(help="Field holding the session id.")]
-TurnFieldOption = Annotated[str, typer.Option(help="Field holding the turn number.")]
-SpeakerFieldOption = Annotated[str, typer.Option(help="Field holding the speaker.")]
-TextFieldOption = Annotated[str, typer.Option(help="Field holding the words.")]
-RecordsKeyOption = Annotated[
-    str | None, typer.Option(help="JSON key of the list of utterances (default: the first "
-                             "list of objects found).")
-]
-ClinicianOption = Annotated[
-    str | None, typer.Option(help="Comma list of clinician speaker labels, e.g. 'T,Th'; all "
-                             "other speakers are clients. Default: usual labels (T, "
-                             "Therapist, Counsellor, Dr ...).")
-]
-ClientOption = Annotated[
-    str | None, typer.Option(help="Comma list of client labels; with it, any other "
-                             "non-clinician speaker is an error (catches typos).")
-]
-MaxTurnOption = Annotated[int, typer.Option(help="Longest turn accepted, in characters.", min=1)]
-
-
-def read_options(session_field: str, turn_field: str, speaker_field: str, text_field: str,
-                 records_key: str | None, clinician: str | None, client: str | None,
-                 max_turn_chars: int):
-    from mbt_nlp.readers import ReadOptions
-    from mbt_nlp.transcript import RoleMap
-
-    return ReadOptions(
-        session_field=session_field, turn_field=turn_field, speaker_field=speaker_field,
-        text_field=text_field, records_key=records_key,
-        roles=RoleMap.from_options(clinician, client), max_turn_chars=max_turn_chars,
-    )
-
-
 def progress_callbacks(quiet: bool):
     """A rich progress bar on stderr (only on a terminal and without --quiet)."""
     if quiet or not sys.stderr.isatty():
@@ -210,8 +147,9 @@ def tag(
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Write one output per input file here (resumable).")] = None,
     formats: Annotated[list[str] | None, typer.Option(
-        "--format", help="With --out-dir: jsonl (default), csv, parquet, spacy; repeatable. "
-                         "Session and marker tables are always written too.")] = None,
+        "--format", help="With --out-dir: jsonl (default), csv, parquet, spacy, html (a "
+                         "report page per session and index.html); repeatable. Session and "
+                         "marker tables are always written too.")] = None,
     glob: Annotated[str | None, typer.Option(
         help="Which files to take from directories, e.g. '*.vtt' (default: known suffixes).")
     ] = None,
@@ -257,7 +195,12 @@ def tag(
     if output is not None:
         if formats:
             raise fail("--format goes with --out-dir; -o always writes JSONL", code=2)
-        _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
+        from mbt_nlp.batch import discover
+
+        files = [task.source for task in discover(inputs, glob, input_format)]
+        if not files:
+            raise fail("no input files found", code=2)
+        _tag_to_file(files, output, options, input_format, force, n_process, label_clinician,
                      base, model, rules_only, prior, threshold)
         return
     _tag_to_dir(inputs, out_dir, formats or ["jsonl"], glob, options, input_format, force, jobs,
@@ -387,8 +330,8 @@ def evaluate(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
                         "as JSON here (e.g. models/metrics.json).")] = None,
 ) -> None:
-    """Cross-validate the classifier and print per-label precision/recall/F1, macro-F1,
-    kappa, confusion matrix and calibration error; real-speech false alarms and recall.
+    """Cross-validate the classifier: per-label precision/recall/F1, macro-F1, kappa,
+    confusion matrix, calibration error, and false alarms/recall on real speech.
     """
     from mbt_nlp import load
     from mbt_nlp.evaluation import evaluate as run_evaluation

@@ -27,7 +27,7 @@ from .summary import marker_rows, session_rows, turn_row
 from .writers import JsonlWriter, atomic_output
 from .writers.tables import write_docbin, write_table
 
-OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "spacy")
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "spacy", "html")
 RUN_FILE = ".mbt-run.json"
 ERRORS_FILE = "errors.jsonl"
 
@@ -101,7 +101,10 @@ class Task:
 
 def output_paths(task_name: str, options: TaskOptions) -> dict[str, Path]:
     out = Path(options.out_dir)
-    paths = {fmt: out / f"{task_name}.{fmt}" for fmt in options.formats}
+    # html: one page per session beside `<name>.html.json`, the list of those pages
+    # (written last, so it marks the pages complete) from which DIR/index.html is built.
+    paths = {fmt: out / (f"{task_name}.html.json" if fmt == "html" else f"{task_name}.{fmt}")
+             for fmt in options.formats}
     paths["sessions"] = out / f"{task_name}.sessions.{options.table_format}"
     paths["markers"] = out / f"{task_name}.markers.{options.table_format}"
     return paths
@@ -161,7 +164,7 @@ def process(task: Task, options: TaskOptions) -> dict[str, Any]:
         pairs = list(annotate_pairs(nlp, transcript.turns, n_process=options.n_process,
                                     batch_size=options.batch_size,
                                     label_clinician=options.label_clinician))
-        write_outputs(task.name, pairs, options)
+        write_outputs(task.name, pairs, options, nlp)
         return {"file": task.label, "name": task.name, "turns": len(pairs), "error": None}
     except MbtError as err:
         error = err.to_dict()
@@ -175,7 +178,7 @@ def process(task: Task, options: TaskOptions) -> dict[str, Any]:
 
 
 def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
-                  options: TaskOptions) -> None:
+                  options: TaskOptions, nlp: Language) -> None:
     paths = output_paths(name, options)
     records = [record for record, _ in pairs]
     for fmt in options.formats:
@@ -193,6 +196,8 @@ def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
                     "session", "turn", "speaker", "role", "source_file", "source_line")}
                 docs.append(doc)
             write_docbin(docs, paths[fmt])
+        elif fmt == "html":
+            write_session_pages(name, records, paths[fmt], nlp)
     # Tables last: their presence marks the whole set as complete.
     write_table(marker_rows(records), paths["markers"], options.table_format,
                 columns=["session", "turn", "speaker", "role", "source_file", "source_line",
@@ -278,6 +283,8 @@ def run_batch(
         for error in sorted(result.errors, key=lambda e: str(e["file"])):
             handle.write(json.dumps(error, ensure_ascii=False) + "\n")
     combine_tables(tasks, options)
+    if "html" in options.formats:
+        write_index(tasks, options)
     return result
 
 
@@ -324,6 +331,45 @@ def _execute(tasks: list[Task], options: TaskOptions, jobs: int,
         return
     with parallel_config(backend="loky"):
         yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(calls)
+
+
+def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
+                        nlp: Language) -> None:
+    """One report page per session of one input, and the listing of those pages."""
+    from .explain import rule_reasons
+    from .report import model_identity, page_names, render_report, session_entry
+
+    by_session: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_session.setdefault(record["session"], []).append(record)
+    reasons = rule_reasons(nlp)
+    model_name, model_version = model_identity(nlp)
+    folder = listing.parent
+    entries = []
+    stem = Path(name).name
+    pages = [f"{stem}.html"] if len(by_session) == 1 else page_names(by_session, stem)
+    for page, session_records in zip(pages, by_session.values(), strict=True):
+        with atomic_output(folder / page) as handle:
+            handle.write(render_report(session_records, reasons=reasons, model_name=model_name,
+                                       model_version=model_version))
+        entry = session_entry(session_records, str(Path(name).parent / page))
+        entries.append({**entry, "model": f"{model_name} {model_version}".strip()})
+    with atomic_output(listing) as handle:
+        json.dump(entries, handle, ensure_ascii=False)
+
+
+def write_index(tasks: Iterable[Task], options: TaskOptions) -> None:
+    """DIR/index.html: every session page of every complete input."""
+    from .report import render_index
+
+    entries = []
+    for task in tasks:
+        listing = output_paths(task.name, options)["html"]
+        if listing.is_file():
+            entries.extend(json.loads(listing.read_text(encoding="utf-8")))
+    models = sorted({e.pop("model") for e in entries})
+    with atomic_output(Path(options.out_dir) / "index.html") as handle:
+        handle.write(render_index(entries, title="Session reports", model=", ".join(models)))
 
 
 def combine_tables(tasks: Iterable[Task], options: TaskOptions) -> None:

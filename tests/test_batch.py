@@ -172,3 +172,21 @@ def test_jobs_two_gives_the_same_records(tmp_path):
     assert len(r1.errors) == len(r2.errors) == 3
     assert read_jsonl(tmp_path / "one" / "session.jsonl") == read_jsonl(
         tmp_path / "two" / "session.jsonl")
+
+
+def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
+    src = corpus(tmp_path)
+    (src / "sub" / "two.csv").write_text(
+        "session,speaker,text\na,T,Hi\na,C,It just is.\nb,T,Hello\nb,C,Maybe I was scared.\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tag", str(src), "--out-dir", str(out), "--format", "html",
+                                 "--rules-only", "--quiet"])
+    assert result.exit_code == 1  # the three bad files
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    assert pages == ["index.html", "session.html", "sub/group.html", "sub/two-a.html",
+                     "sub/two-b.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for page in pages[1:]:
+        assert f'href="{page}"' in index
+    assert "Hello" in (out / "sub" / "two-b.html").read_text(encoding="utf-8")
