@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -131,7 +131,3 @@ def check_turn_length(text: str, max_chars: int, source: str, line: int | None,
             "(raise it with --max-turn-chars, or split the turn)",
             source, line, record,
         )
-
-
-def concat(transcripts: Iterable[Transcript]) -> list[Turn]:
-    return [turn for transcript in transcripts for turn in transcript]

@@ -13,7 +13,13 @@ import re
 from pathlib import Path
 
 from ..errors import InputError
-from ..transcript import Transcript, Turn, assign_role, check_turn_length
+from ..transcript import (
+    Transcript,
+    Turn,
+    assign_role,
+    check_turn_length,
+    normalise_speaker,
+)
 from .decoding import read_text
 from .options import ReadOptions
 from .plain_text import match_speaker_line
@@ -77,7 +83,9 @@ def read_subtitles(path: str | Path, options: ReadOptions) -> Transcript:
                 speaker, text, _ = opened
         if not text:
             continue  # an empty cue has no words to lose
-        if speaker is None or (turns and normalise(turns[-1].speaker) == normalise(speaker)):
+        if speaker is None or (
+            turns and normalise_speaker(turns[-1].speaker) == normalise_speaker(speaker)
+        ):
             if not turns:
                 raise InputError("first cue has no speaker (<v Name> or 'Name:')", source,
                                  timing_line)
@@ -91,7 +99,3 @@ def read_subtitles(path: str | Path, options: ReadOptions) -> Transcript:
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
     return Transcript(source, turns)
-
-
-def normalise(speaker: str) -> str:
-    return speaker.strip().casefold()
