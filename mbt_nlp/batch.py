@@ -10,9 +10,9 @@ each worker process builds the pipeline once and reuses it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,8 +21,9 @@ from typing import Any
 from spacy.language import Language
 
 from .annotate import annotate_pairs
-from .errors import InputError, MbtError
+from .errors import MbtError
 from .readers import SUFFIXES, ReadOptions, detect_format, read_transcript
+from .readers.stdin import STDIN, saved_stdin, stdin_format
 from .summary import marker_rows, session_rows, turn_row
 from .writers import JsonlWriter, atomic_output
 from .writers.tables import write_docbin, write_table
@@ -115,7 +116,7 @@ def discover(inputs: Sequence[str], glob: str | None = None,
     """Files, directories (recursive; `glob` filters, default: known suffixes) and '-'."""
     found: list[tuple[Path, Path]] = []  # (file, name relative to its input)
     for item in inputs:
-        if item == "-":
+        if item == STDIN:
             continue
         path = Path(item)
         if path.is_dir():
@@ -136,13 +137,13 @@ def discover(inputs: Sequence[str], glob: str | None = None,
         # a.txt and a.csv side by side keep their suffix in the name, so neither overwrites.
         name = stem if names[stem] == 1 else f"{stem}_{rel.suffix.lstrip('.')}"
         tasks.append(Task(str(file), name, str(file)))
-    if "-" in inputs:
-        tasks.append(Task("-", "stdin", "-"))
+    if STDIN in inputs:
+        tasks.append(Task(STDIN, "stdin", STDIN))
     return tasks
 
 
 def is_complete(task: Task, options: TaskOptions) -> bool:
-    if task.source == "-":
+    if task.source == STDIN:
         return False
     paths = output_paths(task.name, options).values()
     try:
@@ -155,8 +156,7 @@ def is_complete(task: Task, options: TaskOptions) -> bool:
 def process(task: Task, options: TaskOptions) -> dict[str, Any]:
     """Tag one file and write its outputs; never raises for bad input (returns the error)."""
     try:
-        # Standard input has no suffix to go by: speaker-labelled text unless told otherwise.
-        fmt = options.input_format or ("txt" if task.label == "-" else None)
+        fmt = stdin_format(options.input_format) if task.label == STDIN else options.input_format
         transcript = read_transcript(task.source, options.read_options, fmt)
         for turn in transcript:
             turn.source = task.label
@@ -258,7 +258,7 @@ def run_batch(
         raise UsageError("no input files found" + (f" matching {glob!r}" if glob else ""),
                          ", ".join(inputs))
     for task in tasks:
-        if task.source != "-":
+        if task.source != STDIN:
             detect_format(task.source, options.input_format)  # usage error before any work
     prepare_out_dir(out_dir, options, force)
     result = BatchResult()
@@ -268,10 +268,11 @@ def run_batch(
             result.skipped.append(task.label)
         else:
             todo.append(task)
-    with _stdin_file(tasks, stdin_text) as stdin_path:
+    needs_stdin = any(task.source == STDIN for task in todo)
+    with saved_stdin(stdin_text) if needs_stdin else contextlib.nullcontext() as stdin_path:
         for task in todo:
-            if task.source == "-":
-                task.source = stdin_path
+            if task.source == STDIN:
+                task.source = str(stdin_path)
         if on_start:
             on_start(len(todo), len(result.skipped))
         for outcome in _execute(todo, options, jobs, scheduler):
@@ -286,29 +287,6 @@ def run_batch(
     if "html" in options.formats:
         write_index(tasks, options)
     return result
-
-
-class _stdin_file:
-    """Standard input saved to a temporary file, so every reader and worker can open it."""
-
-    def __init__(self, tasks: list[Task], read: Callable[[], bytes] | None) -> None:
-        self.needed = any(t.source == "-" for t in tasks)
-        self.read = read
-        self.path: str | None = None
-
-    def __enter__(self) -> str:
-        if not self.needed:
-            return ""
-        if self.read is None:
-            raise InputError("standard input requested but not available", "-")
-        fd, self.path = tempfile.mkstemp(prefix="mbt-stdin-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(self.read())
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        if self.path:
-            Path(self.path).unlink(missing_ok=True)
 
 
 def _execute(tasks: list[Task], options: TaskOptions, jobs: int,

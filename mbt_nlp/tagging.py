@@ -13,8 +13,9 @@ from pathlib import Path
 from spacy.language import Language
 
 from .annotate import annotate_turns
-from .errors import MbtError
+from .errors import InputError, MbtError
 from .readers import ReadOptions, read_transcript
+from .readers.stdin import STDIN, saved_stdin, stdin_format
 from .transcript import Transcript, Turn
 from .writers import JsonlWriter, atomic_output
 
@@ -46,7 +47,7 @@ def tag_to_jsonl(
     def turns() -> Iterator[Turn]:
         for path in inputs:
             try:
-                if str(path) == "-":
+                if str(path) == STDIN:
                     transcript = read_stdin(stdin, options, input_format)
                 else:
                     transcript = read_transcript(path, options, input_format)
@@ -69,22 +70,13 @@ def tag_to_jsonl(
 
 def read_stdin(read: Callable[[], bytes] | None, options: ReadOptions,
                input_format: str | None) -> Transcript:
-    """Standard input as a transcript (speaker-labelled text unless --input-format)."""
-    import tempfile
-
-    from .errors import InputError
-
-    if read is None:
-        raise InputError("standard input requested but not available", "-")
-    suffix = f".{input_format or 'txt'}"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"stdin{suffix}"
-        path.write_bytes(read())
+    """Standard input as a transcript, its turns and errors named '-'."""
+    with saved_stdin(read) as path:
         try:
-            transcript = read_transcript(path, options, input_format or "txt")
+            transcript = read_transcript(path, options, stdin_format(input_format))
         except InputError as err:
-            err.path = "-"  # name what the user gave, not our temporary file
+            err.path = STDIN  # name what the user gave, not our temporary file
             raise
     for turn in transcript:
-        turn.source = "-"
-    return Transcript("-", transcript.turns)
+        turn.source = STDIN
+    return Transcript(STDIN, transcript.turns)

@@ -98,3 +98,15 @@ def test_tag_mibot_one_record_per_utterance(tmp_path):
     assert len(records) == expected == 8555
     roles = {(r["speaker"], r["role"]) for r in records}
     assert roles == {("counsellor", "clinician"), ("client", "client")}
+
+
+def test_tag_reads_standard_input_and_names_it_in_errors(tmp_path):
+    out = tmp_path / "o.jsonl"
+    ok = runner.invoke(app, ["tag", "-", "-o", str(out), "--rules-only"],
+                       input="T: How was it?\nClient: It just is.\n")
+    assert ok.exit_code == 0, ok.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["source_file"] for r in records] == ["-", "-"]
+    bad = runner.invoke(app, ["tag", "-", "-o", str(tmp_path / "b.jsonl"), "--rules-only"],
+                        input="no speaker here\n")
+    assert bad.exit_code == 1 and "-:1:" in bad.output and "mbt-stdin" not in bad.output
