@@ -315,8 +315,9 @@ def train(
     except MbtError as err:
         raise fail(err) from None
     trained = nlp.get_pipe("mbt_classifier").settings["trained_on"]
-    err_console.print(f"trained on {trained['turns']} client turns from {trained['sessions']} "
-                      f"sessions -> {output}", highlight=False)
+    err_console.print(f"trained on {trained['turns']} client turns ({trained['passages']} "
+                      f"passages) from {trained['sessions']} sessions -> {output}",
+                      highlight=False)
 
 
 @app.command()
@@ -336,14 +337,14 @@ def evaluate(
     from mbt_nlp import load
     from mbt_nlp.evaluation import evaluate as run_evaluation
     from mbt_nlp.evaluation import format_report
-    from mbt_nlp.model import training_data
+    from mbt_nlp.model import load_corpus
 
     defaults = default_annotations()
     try:
         nlp = load(rules_only=True)
-        Xw, w = training_data(nlp, written or [defaults[0]])
-        Xr, r = training_data(nlp, real or [defaults[1]])
-        results = run_evaluation(Xw, w, Xr, r, seed=seed, full=not quick)
+        results = run_evaluation(load_corpus(nlp, written or [defaults[0]]),
+                                 load_corpus(nlp, real or [defaults[1]]),
+                                 seed=seed, full=not quick)
     except MbtError as err:
         raise fail(err) from None
     typer.echo(format_report(results))

@@ -10,8 +10,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import SPANS_KEY, marker_dict, register_extensions
+from .passages import Passage, passages
 from .segments import candidate_segments
 from .transcript import CLIENT, Transcript, Turn
+
+CLASSIFIER = "mbt_classifier"  # the classifier's factory name
 
 SCHEMA = "mbt-nlp.turn/1"
 
@@ -21,10 +24,18 @@ def turn_docs(nlp: Language, turns: Iterable[Turn]) -> Iterator[tuple[Turn, Doc]
     register_extensions()
     previous: dict[str, str] = {}
     for turn in turns:
-        doc = nlp.make_doc(turn.text)
-        doc._.mbt_previous_text = previous.get(turn.session)
+        yield turn, _make_doc(nlp, turn.text, previous.get(turn.session))
         previous[turn.session] = turn.text
-        yield turn, doc
+
+
+def _make_doc(nlp: Language, text: str, previous_text: str | None) -> Doc:
+    doc = nlp.make_doc(text)
+    doc._.mbt_previous_text = previous_text
+    return doc
+
+
+def has_classifier(nlp: Language) -> bool:
+    return any(nlp.get_pipe_meta(name).factory == CLASSIFIER for name in nlp.pipe_names)
 
 
 def annotate_turns(
@@ -49,21 +60,50 @@ def annotate_pairs(
     n_process: int = 1,
     label_clinician: bool = False,
 ) -> Iterator[tuple[dict[str, Any], Doc]]:
-    """(record, Doc) per turn, in order; the Doc for outputs that keep it (DocBin)."""
-    # nlp.pipe keeps order, so turns are paired back with a FIFO queue as docs come out.
-    queue: deque[Turn] = deque()
+    """(record, Doc) per turn, in order; the Doc for outputs that keep it (DocBin).
+
+    Each line is processed on its own, for the markers it shows. A passage of
+    several lines of one speaker (see passages.py) is also processed joined, and
+    its mode and probabilities are given to each of its lines.
+    """
+    register_extensions()
+    judge_passages = has_classifier(nlp)
+
+    def labelled(passage: Passage) -> bool:
+        return passage.lines[0].role == CLIENT or label_clinician
+
+    # nlp.pipe keeps order, so docs are paired back with a FIFO queue as they come out:
+    # (passage, line) for a line's Doc, (passage, None) for a joined passage's Doc.
+    queue: deque[tuple[Passage, Turn | None]] = deque()
 
     def docs() -> Iterator[Doc]:
-        for turn, doc in turn_docs(nlp, turns):
-            queue.append(turn)
-            yield doc
+        previous: dict[str, str] = {}
+        for passage in passages(turns):
+            session = passage.lines[0].session
+            before = previous.get(session)
+            for line in passage.lines:
+                queue.append((passage, line))
+                yield _make_doc(nlp, line.text, previous.get(session))
+                previous[session] = line.text
+            if judge_passages and len(passage.lines) > 1 and labelled(passage):
+                queue.append((passage, None))
+                yield _make_doc(nlp, passage.text, before)
 
+    waiting: list[tuple[Turn, Doc]] = []
     for doc in nlp.pipe(docs(), batch_size=batch_size, n_process=n_process):
-        turn = queue.popleft()
-        labelled = turn.role == CLIENT or label_clinician
-        if labelled and doc._.mbt_mode is not None:
-            doc._.mbt_segments = candidate_segments(doc, nlp)
-        yield to_record(turn, doc, label_clinician=label_clinician), doc
+        passage, line = queue.popleft()
+        if line is not None:
+            waiting.append((line, doc))
+            if judge_passages and len(passage.lines) > 1 and labelled(passage):
+                continue  # its mode comes with the joined passage, queued after its lines
+        else:
+            for _, line_doc in waiting:
+                line_doc._.mbt_mode, line_doc._.mbt_proba = doc._.mbt_mode, doc._.mbt_proba
+        for turn, line_doc in waiting:
+            if labelled(passage) and line_doc._.mbt_mode is not None:
+                line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
+            yield to_record(turn, line_doc, passage, label_clinician=label_clinician), line_doc
+        waiting = []
 
 
 def annotate(
@@ -77,7 +117,8 @@ def annotate(
     return list(annotate_turns(nlp, list(transcript), **kwargs))
 
 
-def to_record(turn: Turn, doc: Doc, *, label_clinician: bool = False) -> dict[str, Any]:
+def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
+              label_clinician: bool = False) -> dict[str, Any]:
     labelled = turn.role == CLIENT or label_clinician
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -91,6 +132,8 @@ def to_record(turn: Turn, doc: Doc, *, label_clinician: bool = False) -> dict[st
         "source_file": turn.source,
         "source_line": turn.line,
         "source_record": turn.record,
+        # First and last turn of the passage whose mode this turn reports (passages.py).
+        "passage": list(passage.turn_range) if passage else [turn.index, turn.index],
         "markers": [marker_dict(span) for span in doc.spans.get(SPANS_KEY, [])],
         "cancelled": list(doc._.mbt_cancelled or []),
         "discourse": doc._.mbt_discourse,

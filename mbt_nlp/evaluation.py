@@ -20,7 +20,7 @@ from sklearn.model_selection import GroupKFold
 
 from .model import (
     DEFAULT_C,
-    LabelledTurns,
+    Corpus,
     align,
     build_model,
     class_prior,
@@ -44,10 +44,11 @@ def _sample_sessions(sessions: Sequence[str], fraction: float, seed: int) -> np.
     return np.array([s in keep for s in sessions])
 
 
-def grouped_cv(X: pd.DataFrame, data: LabelledTurns, groups: Sequence[str], *, view: str,
-               seed: int, C: float, fraction: float = 1.0, folds: int = 5) -> np.ndarray:
-    y = np.asarray(data.labels)
-    sessions = np.asarray(data.sessions)
+def grouped_cv(corpus: Corpus, groups: Sequence[str], *, view: str, seed: int, C: float,
+               fraction: float = 1.0, folds: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities for each passage; `groups` are never split."""
+    X, y = corpus.X, np.asarray(corpus.units.labels)
+    sessions = np.asarray(corpus.units.sessions)
     proba = np.zeros((len(y), len(LABELS)))
     n_groups = len(set(groups))
     for train, test in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
@@ -57,19 +58,17 @@ def grouped_cv(X: pd.DataFrame, data: LabelledTurns, groups: Sequence[str], *, v
     return proba
 
 
-def real_cv(Xw: pd.DataFrame, written: LabelledTurns, Xr: pd.DataFrame, real: LabelledTurns, *,
-            view: str, seed: int, C: float, fraction: float = 1.0,
-            folds: int = 5) -> np.ndarray:
-    """Raw probabilities for real turns; each fold trains on written + other real sessions."""
-    yr = np.asarray(real.labels)
-    yw = np.asarray(written.labels)
-    keep_w = _sample_sessions(written.sessions, fraction, seed) if fraction < 1 else \
-        np.ones(len(yw), bool)
+def real_cv(written: Corpus, real: Corpus, *, view: str, seed: int, C: float,
+            fraction: float = 1.0, folds: int = 5) -> np.ndarray:
+    """Raw probabilities for real passages; each fold trains on written + other real sessions."""
+    yr, yw = np.asarray(real.units.labels), np.asarray(written.units.labels)
+    keep_w = (_sample_sessions(written.units.sessions, fraction, seed) if fraction < 1
+              else np.ones(len(yw), bool))
     proba = np.zeros((len(yr), len(LABELS)))
-    for train, test in GroupKFold(n_splits=folds).split(Xr, yr, real.sessions):
-        X_train = pd.concat([Xw[keep_w], Xr.iloc[train]], ignore_index=True)
+    for train, test in GroupKFold(n_splits=folds).split(real.X, yr, real.units.sessions):
+        X_train = pd.concat([written.X[keep_w], real.X.iloc[train]], ignore_index=True)
         y_train = np.concatenate([yw[keep_w], yr[train]])
-        proba[test] = _fit_predict(X_train, y_train, Xr.iloc[test], view, seed, C)
+        proba[test] = _fit_predict(X_train, y_train, real.X.iloc[test], view, seed, C)
     return proba
 
 
@@ -95,7 +94,7 @@ def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str,
         "ece": round(expected_calibration_error(y, proba), 4),
         "operating_points": [],
     }
-    for t in (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5):
+    for t in (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.5):
         f = p_mode >= t
         report["operating_points"].append({
             "threshold": t,
@@ -105,28 +104,34 @@ def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str,
     return report
 
 
-def evaluate(Xw: pd.DataFrame, written: LabelledTurns, Xr: pd.DataFrame, real: LabelledTurns, *,
-             seed: int = 0, C: float = DEFAULT_C, prior: dict[str, float] | None = None,
-             threshold: float = DEFAULT_THRESHOLD, full: bool = True) -> dict[str, Any]:
-    """All figures as one dict (written to models/metrics.json by `mbt evaluate`)."""
+def evaluate(written: Corpus, real: Corpus, *, seed: int = 0, C: float = DEFAULT_C,
+             prior: dict[str, float] | None = None, threshold: float = DEFAULT_THRESHOLD,
+             full: bool = True) -> dict[str, Any]:
+    """All figures as one dict (written to models/metrics.json by `mbt evaluate`).
+
+    Models are trained and applied on passages; every figure is scored on lines.
+    """
     prior = dict(prior or DEFAULT_PRIOR)
-    train_prior = class_prior(written.labels + real.labels)
+    train_prior = class_prior(written.units.labels + real.units.labels)
+
+    def line_report(corpus: Corpus, unit_proba: np.ndarray) -> dict[str, Any]:
+        p = corpus.per_line(unit_proba)
+        return classification_report(corpus.lines.labels, [LABELS[i] for i in p.argmax(1)], p)
 
     def written_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
-        p = grouped_cv(Xw, written, written.sessions, view=view, seed=seed, C=C,
-                       fraction=fraction)
-        return classification_report(written.labels, [LABELS[i] for i in p.argmax(1)], p)
+        return line_report(written, grouped_cv(written, written.units.sessions, view=view,
+                                               seed=seed, C=C, fraction=fraction))
 
     def real_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
-        raw = real_cv(Xw, written, Xr, real, view=view, seed=seed, C=C, fraction=fraction)
-        return real_speech_report(real.labels, raw, train_prior, prior, threshold)
+        raw = real_cv(written, real, view=view, seed=seed, C=C, fraction=fraction)
+        return real_speech_report(real.lines.labels, real.per_line(raw), train_prior, prior,
+                                  threshold)
 
-    lowo = grouped_cv(Xw, written, written.writers, view="both", seed=seed, C=C, folds=99)
+    lowo = grouped_cv(written, written.units.writers, view="both", seed=seed, C=C, folds=99)
     results: dict[str, Any] = {
         "settings": {"seed": seed, "C": C, "threshold": threshold, "prior": prior},
         "written_session_cv": written_scores("both"),
-        "written_leave_one_writer_out": classification_report(
-            written.labels, [LABELS[i] for i in lowo.argmax(1)], lowo),
+        "written_leave_one_writer_out": line_report(written, lowo),
         "real_cv": real_scores("both"),
     }
     if full:

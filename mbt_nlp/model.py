@@ -27,7 +27,6 @@ from sklearn.metrics import (
     f1_score,
     precision_recall_fscore_support,
 )
-from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from spacy.language import Language
@@ -35,6 +34,7 @@ from spacy.language import Language
 from .annotate import turn_docs
 from .errors import InputError, ModelError
 from .features import feature_names, feature_rows
+from .passages import passage_label, passages
 from .readers import read_transcript
 from .resources import LABELS
 from .transcript import CLIENT, Turn
@@ -91,6 +91,44 @@ def load_annotations(paths: Sequence[str | Path]) -> tuple[list[Turn], LabelledT
     return all_turns, labelled
 
 
+@dataclass
+class Corpus:
+    """Labelled client lines, and the passages the classifier is trained and scored on.
+
+    Gold labels belong to lines (each line is coded in context); the model reads
+    passages (passages.py), so a passage's probabilities are scored on each of
+    its lines.
+    """
+
+    lines: LabelledTurns
+    units: LabelledTurns  # one per client passage, labelled by passage_label
+    unit_of_line: np.ndarray  # for each line, the index of its passage in `units`
+    X: pd.DataFrame  # features of `units`
+
+    def per_line(self, unit_proba: np.ndarray) -> np.ndarray:
+        return unit_proba[self.unit_of_line]
+
+
+def load_corpus(nlp: Language, paths: Sequence[str | Path]) -> Corpus:
+    """Annotation files -> labelled lines, their passages and the passages' features."""
+    all_turns, lines = load_annotations(paths)
+    line_number = {id(t): i for i, t in enumerate(lines.turns)}
+    units = LabelledTurns([], [], [])
+    unit_of_line = np.zeros(len(lines.turns), dtype=int)
+    context: list[Turn] = []
+    for passage in passages(all_turns):
+        unit = passage.as_turn()
+        context.append(unit)
+        numbers = [line_number[id(t)] for t in passage.lines if id(t) in line_number]
+        if not numbers:
+            continue
+        unit_of_line[numbers] = len(units.turns)
+        units.turns.append(unit)
+        units.labels.append(passage_label([lines.labels[i] for i in numbers]))
+        units.writers.append(lines.writers[numbers[0]])
+    return Corpus(lines, units, unit_of_line, featurize(nlp, context, units))
+
+
 def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
               batch_size: int = 256) -> pd.DataFrame:
     """Feature rows for the labelled turns, each processed with its previous turn."""
@@ -120,23 +158,6 @@ def build_model(view: str = "both", seed: int = 0, C: float = 1.0) -> Pipeline:
 def class_prior(labels: Sequence[str]) -> dict[str, float]:
     counts = Counter(labels)
     return {label: counts[label] / len(labels) for label in LABELS}
-
-
-def out_of_fold(X: pd.DataFrame, y: Sequence[str], groups: Sequence[str], *, view: str = "both",
-                n_splits: int = 5, seed: int = 0,
-                extra: tuple[pd.DataFrame, Sequence[str]] | None = None) -> np.ndarray:
-    """Probabilities (columns in LABELS order) for each row from a model that never saw
-    its group. `extra` rows are always added to training (never predicted)."""
-    y = np.asarray(y)
-    proba = np.zeros((len(y), len(LABELS)))
-    for train, test in GroupKFold(n_splits=n_splits).split(X, y, groups):
-        X_train, y_train = X.iloc[train], y[train]
-        if extra is not None:
-            X_train = pd.concat([X_train, extra[0]], ignore_index=True)
-            y_train = np.concatenate([y_train, np.asarray(extra[1])])
-        model = build_model(view, seed).fit(X_train, y_train)
-        proba[test] = align(model.predict_proba(X.iloc[test]), model.classes_)
-    return proba
 
 
 def align(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
@@ -228,11 +249,6 @@ def load_model(path: str | Path) -> Pipeline:
 DEFAULT_C = 3.0  # chosen by session-grouped CV on the written corpus (models/MODEL_CARD.md)
 
 
-def training_data(nlp: Language, paths: Sequence[str | Path]) -> tuple[pd.DataFrame, LabelledTurns]:
-    all_turns, labelled = load_annotations(paths)
-    return featurize(nlp, all_turns, labelled), labelled
-
-
 def train_pipeline(
     paths: Sequence[str | Path],
     output_dir: str | Path | None = None,
@@ -248,8 +264,9 @@ def train_pipeline(
     from .priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD
 
     nlp = build_pipeline()
-    X, labelled = training_data(nlp, paths)
-    model = build_model("both", seed, C).fit(X, labelled.labels)
+    corpus = load_corpus(nlp, paths)
+    labelled = corpus.units
+    model = build_model("both", seed, C).fit(corpus.X, labelled.labels)
     classifier = nlp.add_pipe(CLASSIFIER)
     classifier.set_model(model, {
         "classes": [str(c) for c in model.classes_],
@@ -258,8 +275,9 @@ def train_pipeline(
         "threshold": DEFAULT_THRESHOLD if threshold is None else threshold,
         "seed": seed,
         "C": C,
-        "trained_on": {"turns": len(labelled.labels), "sessions": len(set(labelled.sessions)),
-                       "labels": dict(Counter(labelled.labels))},
+        "trained_on": {"turns": len(corpus.lines.labels), "passages": len(labelled.labels),
+                       "sessions": len(set(labelled.sessions)),
+                       "passage_labels": dict(Counter(labelled.labels))},
     })
     nlp.meta.update({
         "name": "mbt_en", "version": __version__, "license": "MIT (code); CC BY-SA 4.0 (data)",

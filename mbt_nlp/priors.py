@@ -27,7 +27,7 @@ DEFAULT_PRIOR: dict[str, float] = {
     "none": 0.86,
 }
 # Chosen on the real-turn cross-validation (models/MODEL_CARD.md): about 1% false alarms.
-DEFAULT_THRESHOLD = 0.05
+DEFAULT_THRESHOLD = 0.1
 
 
 def parse_prior(text: str) -> dict[str, float]:

@@ -198,40 +198,52 @@ def _next_clinician(records: list[dict[str, Any]], position: int) -> dict[str, A
     return next((r for r in records[position + 1:] if r.get("role") == "clinician"), None)
 
 
+def _passages(records: list[dict[str, Any]]) -> list[list[int]]:
+    """Positions of the client records of each passage (lines judged together), in order."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for position, record in enumerate(records):
+        if record.get("role") == "client":
+            span = record.get("passage") or [record["turn"], record["turn"]]
+            groups.setdefault((record["session"], *span), []).append(position)
+    return list(groups.values())
+
+
 def moments(records: list[dict[str, Any]], reasons: dict[str, str],
             limit: int = MOMENTS) -> list[dict[str, Any]]:
-    """The strongest flagged client turns, by P(mode), with evidence and the clinician's
-    next turn. Without a classifier (rules only): the turns with most non-mentalizing
-    markers."""
+    """The strongest flagged client passages, by P(mode), with evidence and the clinician's
+    next turn. Without a classifier (rules only): the passages with most non-mentalizing
+    markers. A passage is one line unless the client's turn was split over several."""
     candidates = []
-    for position, record in enumerate(records):
-        if record.get("role") != "client":
-            continue
-        if record.get("mode") in MODES:
-            mode = record["mode"]
-            strength = (record.get("proba") or {}).get(mode, 0.0)
+    for positions in _passages(records):
+        lines = [records[p] for p in positions]
+        first = lines[0]
+        if first.get("mode") in MODES:
+            mode = first["mode"]
+            strength = (first.get("proba") or {}).get(mode, 0.0)
             probability: float | None = strength
-        elif record.get("proba") is None:
-            found = [m["family"] for m in record.get("markers", []) if m["family"] in MODES]
+        elif first.get("proba") is None:
+            found = [m["family"] for r in lines for m in r.get("markers", [])
+                     if m["family"] in MODES]
             if not found:
                 continue
             mode = max(MODES, key=found.count)
             strength, probability = float(len(found)), None
         else:
             continue
-        candidates.append((strength, -position, position, mode, probability))
+        candidates.append((strength, -positions[0], positions, mode, probability))
     candidates.sort(reverse=True)
     result = []
-    for _, _, position, mode, probability in candidates[:limit]:
-        record = records[position]
-        text = record["text"]
+    for _, _, positions, mode, probability in candidates[:limit]:
+        lines = [records[p] for p in positions]
         result.append({
-            "position": position, "record": record, "mode": mode, "probability": probability,
-            "proba": record.get("proba"), "start": record.get("start"),
-            "evidence": evidence_by_rule(record.get("markers", []), reasons),
-            "segments": [{**s, "text": text[s["start"]:s["end"]]}
-                         for s in record.get("segments") or []],
-            "next": _next_clinician(records, position),
+            "position": positions[0], "positions": positions, "record": lines[0],
+            "last": lines[-1], "mode": mode, "probability": probability,
+            "proba": lines[0].get("proba"), "start": lines[0].get("start"),
+            "evidence": evidence_by_rule([m for r in lines for m in r.get("markers", [])],
+                                         reasons),
+            "segments": [{**s, "text": r["text"][s["start"]:s["end"]]}
+                         for r in lines for s in r.get("segments") or []],
+            "next": _next_clinician(records, positions[-1]),
         })
     return result
 

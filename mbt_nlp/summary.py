@@ -21,6 +21,8 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
     """One flat row per turn: identity, mode and probabilities, marker counts, signals."""
     row = {k: record.get(k) for k in ("session", "turn", "speaker", "role", "text", "start",
                                       "end", "source_file", "source_line", "source_record")}
+    passage = record.get("passage") or [record.get("turn")] * 2
+    row["passage_first"], row["passage_last"] = passage
     row["mode"] = record.get("mode")
     proba = record.get("proba") or {}
     for label in LABELS:

@@ -235,6 +235,22 @@ def test_moments_are_the_strongest_flags_with_the_clinicians_next_turn():
     assert found[1]["probability"] == 0.9 and found[1]["mode"] == "pretend"
 
 
+def test_a_split_client_turn_is_one_moment_showing_all_its_lines():
+    records = [record(0, "clinician", 3)]
+    for turn in (1, 2, 3):
+        line = record(turn, "client", 4, "pretend", 0.6, markers=[marker(0, 4, "pretend")])
+        records.append({**line, "passage": [1, 3]})
+    records += [record(4, "clinician", 3), {**record(5, "client", 4, "pretend", 0.3),
+                                              "passage": [5, 5]}]
+    found = moments(records, {})
+    assert [m["positions"] for m in found] == [[1, 2, 3], [5]]
+    assert found[0]["next"]["turn"] == 4
+    assert len(found[0]["evidence"]) == 1 and found[0]["evidence"][0]["words"] == ["x"] * 3
+    page = render_report(records, reasons={}, model_name="m", model_version="1")
+    assert page.count("Turns 1–3") == 1 and "judged on them together" in page
+    assert page.count(" 2 words") == 2  # in the moment and in the transcript
+
+
 def test_overlapping_markers_become_non_overlapping_pieces():
     text = "So he doesn't care, that's obvious."
     markers = [marker(0, 18, "teleological", "te.a", "ACTION_AS_PROOF"),
