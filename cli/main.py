@@ -280,8 +280,9 @@ AnnotationsArg = Annotated[
 
 
 def default_annotations() -> list[Path]:
+    """The bundled corpus parts: written (balanced), real (MIBot), spoken (realistic)."""
     root = Path(__file__).resolve().parents[1] / "annotations"
-    return [root / "written", root / "real"]
+    return [root / "written", root / "real", root / "spoken"]
 
 
 @app.command()
@@ -326,6 +327,9 @@ def evaluate(
         help="Written annotation files/folders (default: annotations/written).")] = None,
     real: Annotated[list[Path] | None, typer.Option(
         help="Real-speech annotation files/folders (default: annotations/real).")] = None,
+    spoken: Annotated[list[Path] | None, typer.Option(
+        help="Sessions labelled at a realistic prevalence, scored by CV and held out "
+             "(default: annotations/spoken, when present).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     quick: Annotated[bool, typer.Option(help="Skip the ablation and learning curve.")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
@@ -342,8 +346,10 @@ def evaluate(
     defaults = default_annotations()
     try:
         nlp = load(rules_only=True)
+        spoken_paths = spoken or [p for p in defaults[2:] if p.exists()]
         results = run_evaluation(load_corpus(nlp, written or [defaults[0]]),
                                  load_corpus(nlp, real or [defaults[1]]),
+                                 load_corpus(nlp, spoken_paths) if spoken_paths else None,
                                  seed=seed, full=not quick)
     except MbtError as err:
         raise fail(err) from None

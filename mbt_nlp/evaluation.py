@@ -59,17 +59,30 @@ def grouped_cv(corpus: Corpus, groups: Sequence[str], *, view: str, seed: int, C
 
 
 def real_cv(written: Corpus, real: Corpus, *, view: str, seed: int, C: float,
-            fraction: float = 1.0, folds: int = 5) -> np.ndarray:
-    """Raw probabilities for real passages; each fold trains on written + other real sessions."""
+            fraction: float = 1.0, folds: int = 5, extra: Sequence[Corpus] = ()) -> np.ndarray:
+    """Raw probabilities for the passages of `real`, a part at a realistic prevalence.
+
+    Each fold trains on the written corpus (a `fraction` of its sessions), the
+    `extra` parts, and the other sessions of `real`.
+    """
     yr, yw = np.asarray(real.units.labels), np.asarray(written.units.labels)
     keep_w = (_sample_sessions(written.units.sessions, fraction, seed) if fraction < 1
               else np.ones(len(yw), bool))
+    fixed_X = pd.concat([written.X[keep_w], *(c.X for c in extra)], ignore_index=True)
+    fixed_y = np.concatenate([yw[keep_w], *(np.asarray(c.units.labels) for c in extra)])
     proba = np.zeros((len(yr), len(LABELS)))
     for train, test in GroupKFold(n_splits=folds).split(real.X, yr, real.units.sessions):
-        X_train = pd.concat([written.X[keep_w], real.X.iloc[train]], ignore_index=True)
-        y_train = np.concatenate([yw[keep_w], yr[train]])
+        X_train = pd.concat([fixed_X, real.X.iloc[train]], ignore_index=True)
+        y_train = np.concatenate([fixed_y, yr[train]])
         proba[test] = _fit_predict(X_train, y_train, real.X.iloc[test], view, seed, C)
     return proba
+
+
+def held_out(train: Sequence[Corpus], test: Corpus, *, seed: int, C: float) -> np.ndarray:
+    """Raw probabilities for `test` passages from one model that never saw any of it."""
+    X = pd.concat([c.X for c in train], ignore_index=True)
+    y = np.concatenate([np.asarray(c.units.labels) for c in train])
+    return _fit_predict(X, y, test.X, "both", seed, C)
 
 
 def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str, float],
@@ -104,15 +117,20 @@ def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str,
     return report
 
 
-def evaluate(written: Corpus, real: Corpus, *, seed: int = 0, C: float = DEFAULT_C,
-             prior: dict[str, float] | None = None, threshold: float = DEFAULT_THRESHOLD,
-             full: bool = True) -> dict[str, Any]:
+def evaluate(written: Corpus, real: Corpus, spoken: Corpus | None = None, *, seed: int = 0,
+             C: float = DEFAULT_C, prior: dict[str, float] | None = None,
+             threshold: float = DEFAULT_THRESHOLD, full: bool = True) -> dict[str, Any]:
     """All figures as one dict (written to models/metrics.json by `mbt evaluate`).
 
-    Models are trained and applied on passages; every figure is scored on lines.
+    `real` and `spoken` are the parts labelled at a realistic prevalence: each is
+    cross-validated by session with the written corpus and the other part in
+    training. `spoken` is also scored by a model that never saw it (its writer's
+    voice is then unseen). Models are trained and applied on passages; every
+    figure is scored on lines.
     """
     prior = dict(prior or DEFAULT_PRIOR)
-    train_prior = class_prior(written.units.labels + real.units.labels)
+    parts = [written, real] + ([spoken] if spoken is not None else [])
+    train_prior = class_prior([label for c in parts for label in c.units.labels])
 
     def line_report(corpus: Corpus, unit_proba: np.ndarray) -> dict[str, Any]:
         p = corpus.per_line(unit_proba)
@@ -122,10 +140,15 @@ def evaluate(written: Corpus, real: Corpus, *, seed: int = 0, C: float = DEFAULT
         return line_report(written, grouped_cv(written, written.units.sessions, view=view,
                                                seed=seed, C=C, fraction=fraction))
 
+    def realistic_scores(target: Corpus, view: str, fraction: float = 1.0) -> dict[str, Any]:
+        extra = [c for c in parts[1:] if c is not target]
+        raw = real_cv(written, target, view=view, seed=seed, C=C, fraction=fraction,
+                      extra=extra)
+        return real_speech_report(target.lines.labels, target.per_line(raw), train_prior,
+                                  prior, threshold)
+
     def real_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
-        raw = real_cv(written, real, view=view, seed=seed, C=C, fraction=fraction)
-        return real_speech_report(real.lines.labels, real.per_line(raw), train_prior, prior,
-                                  threshold)
+        return realistic_scores(real, view, fraction)
 
     lowo = grouped_cv(written, written.units.writers, view="both", seed=seed, C=C, folds=99)
     results: dict[str, Any] = {
@@ -134,6 +157,12 @@ def evaluate(written: Corpus, real: Corpus, *, seed: int = 0, C: float = DEFAULT
         "written_leave_one_writer_out": line_report(written, lowo),
         "real_cv": real_scores("both"),
     }
+    if spoken is not None:
+        results["spoken_cv"] = realistic_scores(spoken, "both")
+        unseen = held_out([written, real], spoken, seed=seed, C=C)
+        results["spoken_held_out"] = real_speech_report(
+            spoken.lines.labels, spoken.per_line(unseen),
+            class_prior(written.units.labels + real.units.labels), prior, threshold)
     if full:
         results["ablation"] = {
             view: {"written_macro_f1": written_scores(view)["macro_f1"],
@@ -148,6 +177,19 @@ def evaluate(written: Corpus, real: Corpus, *, seed: int = 0, C: float = DEFAULT
             for f in (0.25, 0.5, 0.75, 1.0)
         ]
     return results
+
+
+def _screening_table(title: str, real: dict[str, Any]) -> list[str]:
+    lines = [f"## {title}, prior-adjusted", "",
+             f"turns {real['turns']} · gold mode turns {real['gold_mode_turns']} · "
+             f"false alarms {real['false_alarm_rate']:.3f} · recall of modes "
+             f"{real['recall_of_modes']} · AUROC P(any mode) {real['auroc_any_mode']} · "
+             f"ECE {real['ece']:.3f} · flagged {real['flagged_turns']}", "",
+             "| threshold on P(any mode) | false alarms | recall |", "|---|---|---|"]
+    lines += [f"| {p['threshold']} | {p['false_alarm_rate']:.3f} | {p['recall_of_modes']} |"
+              for p in real["operating_points"]]
+    lines.append("")
+    return lines
 
 
 def format_report(results: dict[str, Any]) -> str:
@@ -165,16 +207,14 @@ def format_report(results: dict[str, Any]) -> str:
                   + ", ".join(r["confusion"]["labels"]) + ")", ""]
         lines += ["    " + " ".join(f"{n:5d}" for n in row) for row in r["confusion"]["matrix"]]
         lines.append("")
-    real = results["real_cv"]
-    lines += ["## Real turns (MIBot), grouped 5-fold CV, prior-adjusted", "",
-              f"turns {real['turns']} · gold mode turns {real['gold_mode_turns']} · "
-              f"false alarms {real['false_alarm_rate']:.3f} · recall of modes "
-              f"{real['recall_of_modes']} · AUROC P(any mode) {real['auroc_any_mode']} · "
-              f"ECE {real['ece']:.3f} · flagged {real['flagged_turns']}", "",
-              "| threshold on P(any mode) | false alarms | recall |", "|---|---|---|"]
-    lines += [f"| {p['threshold']} | {p['false_alarm_rate']:.3f} | {p['recall_of_modes']} |"
-              for p in real["operating_points"]]
-    lines.append("")
+    for key, title in (
+            ("real_cv", "Real turns (MIBot), session-grouped 5-fold CV"),
+            ("spoken_cv", "Spoken-style sessions at a realistic prevalence, session-grouped "
+                          "5-fold CV"),
+            ("spoken_held_out", "Spoken-style sessions, held out (model trained on written "
+                                "and real only)")):
+        if key in results:
+            lines += _screening_table(title, results[key])
     if "ablation" in results:
         lines += ["## Ablation", "", "| view | written macro-F1 | real AUROC | real false alarms "
                   "| real recall |", "|---|---|---|---|---|"]

@@ -12,6 +12,7 @@ from tests.conftest import REPO
 
 WRITTEN = REPO / "annotations" / "written"
 REAL = REPO / "annotations" / "real"
+SPOKEN = REPO / "annotations" / "spoken"
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +51,21 @@ def test_real_part_is_complete_and_licensed():
     assert len(labelled.labels) == 2420
     assert (REAL / "LICENSE").read_text().startswith("Attribution-ShareAlike 4.0")
     assert "CC BY-SA 4.0" in (REAL / "ATTRIBUTION.md").read_text()
+
+
+def test_spoken_part_is_at_a_realistic_prevalence_and_double_labelled():
+    import csv
+    import json
+
+    _, labelled = load_annotations([SPOKEN])
+    shares = Counter(labelled.labels)
+    modes = sum(shares[m] for m in ("psychic_equivalence", "teleological", "pretend"))
+    assert len(labelled.labels) >= 500 and 0.01 <= modes / len(labelled.labels) <= 0.1
+    assert all(shares[m] >= 5 for m in ("psychic_equivalence", "teleological", "pretend"))
+    raw = SPOKEN / "raw"
+    ids = {f"{t.session}:{t.index}" for t in labelled.turns}
+    for name in ("labeller_a.tsv", "labeller_b.tsv"):
+        with (raw / name).open(encoding="utf-8") as handle:
+            assert {row["id"] for row in csv.DictReader(handle, delimiter="\t")} == ids
+    report = json.loads((raw / "agreement.json").read_text())
+    assert report["n"] == len(ids) and report["kappa"] > 0.6

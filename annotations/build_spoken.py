@@ -1,0 +1,57 @@
+"""Set the gold labels of annotations/spoken/ from its two blind label files.
+
+    python annotations/build_spoken.py
+
+Each client turn gets the label both labellers gave, or the adjudicated label
+where they disagreed (raw/adjudication.tsv). The session files are rewritten
+in place (text untouched) and raw/agreement.json is recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from build_real import read_tsv
+
+from mbt_nlp.agreement import agreement
+
+HERE = Path(__file__).resolve().parent / "spoken"
+
+
+def main() -> None:
+    first = read_tsv(HERE / "raw" / "labeller_a.tsv")
+    second = read_tsv(HERE / "raw" / "labeller_b.tsv")
+    adjudicated = read_tsv(HERE / "raw" / "adjudication.tsv")
+    if first.keys() != second.keys():
+        raise SystemExit("the two label files cover different turns")
+    ids = list(first)
+    report = agreement([first[i]["label"] for i in ids], [second[i]["label"] for i in ids])
+    report["adjudicated"] = len(adjudicated)
+    (HERE / "raw" / "agreement.json").write_text(json.dumps(report, indent=1) + "\n")
+
+    seen = 0
+    for path in sorted(HERE.glob("*.jsonl")):
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for record in records:
+            if record["role"] != "client":
+                continue
+            key = f"{record['session']}:{record['turn']}"
+            seen += 1
+            if key in adjudicated:
+                record["label"] = adjudicated[key]["label"]
+            elif first[key]["label"] == second[key]["label"]:
+                record["label"] = first[key]["label"]
+            else:
+                raise SystemExit(f"{key}: disagreement without adjudication")
+            if record["secondary"] == record["label"]:
+                record["secondary"] = None
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                        encoding="utf-8")
+    if seen != len(ids):
+        raise SystemExit(f"{seen} client turns but {len(ids)} labels")
+    print(f"{seen} labelled client turns; kappa {report['kappa']}")
+
+
+if __name__ == "__main__":
+    main()
