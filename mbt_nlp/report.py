@@ -241,8 +241,10 @@ def moments(records: list[dict[str, Any]], reasons: dict[str, str],
             "proba": lines[0].get("proba"), "start": lines[0].get("start"),
             "evidence": evidence_by_rule([m for r in lines for m in r.get("markers", [])],
                                          reasons),
+            # A segment that is its whole line repeats what the moment already shows.
             "segments": [{**s, "text": r["text"][s["start"]:s["end"]]}
-                         for r in lines for s in r.get("segments") or []],
+                         for r in lines for s in r.get("segments") or []
+                         if r["text"][s["start"]:s["end"]].strip() != r["text"].strip()],
             "next": _next_clinician(records, positions[-1]),
         })
     return result

@@ -239,13 +239,17 @@ def test_a_split_client_turn_is_one_moment_showing_all_its_lines():
     records = [record(0, "clinician", 3)]
     for turn in (1, 2, 3):
         line = record(turn, "client", 4, "pretend", 0.6, markers=[marker(0, 4, "pretend")])
-        records.append({**line, "passage": [1, 3]})
+        # "turn N words": line 1's segment is the whole line, line 2's only "turn 2".
+        end = 6 if turn == 2 else len(line["text"])
+        segment = {"start": 0, "end": end, "mode": "pretend", "probability": 0.6, "markers": []}
+        records.append({**line, "passage": [1, 3], "segments": [segment]})
     records += [record(4, "clinician", 3), {**record(5, "client", 4, "pretend", 0.3),
                                               "passage": [5, 5]}]
     found = moments(records, {})
     assert [m["positions"] for m in found] == [[1, 2, 3], [5]]
     assert found[0]["next"]["turn"] == 4
     assert len(found[0]["evidence"]) == 1 and found[0]["evidence"][0]["words"] == ["x"] * 3
+    assert [seg["text"] for seg in found[0]["segments"]] == ["turn 2"]  # whole lines not repeated
     page = render_report(records, reasons={}, model_name="m", model_version="1")
     assert page.count("Turns 1–3") == 1 and "judged on them together" in page
     assert page.count(" 2 words") == 2  # in the moment and in the transcript
@@ -288,7 +292,7 @@ def test_several_sessions_get_a_page_each_and_an_index(tmp_path, full_nlp):
     assert parse(index).urls == ["out-A_1.html", "out-b_2.html"]
     assert "http://" not in index and "https://" not in index
     assert "model mbt_en" in index and "model mbt_en" in pages[1].read_text(encoding="utf-8")
-    assert "It just is." in pages[1].read_text(encoding="utf-8")
+    assert "It just is." in [t["text"] for t in parse(pages[1].read_text("utf-8")).turns]
     before = {p: p.read_text(encoding="utf-8") for p in pages}
     pages[2].unlink()
     with pytest.raises(OutputExistsError):
