@@ -59,11 +59,12 @@ def grouped_cv(corpus: Corpus, groups: Sequence[str], *, view: str, seed: int, C
 
 
 def real_cv(written: Corpus, real: Corpus, *, view: str, seed: int, C: float,
-            fraction: float = 1.0, folds: int = 5, extra: Sequence[Corpus] = ()) -> np.ndarray:
+            fraction: float = 1.0, folds: int = 5, extra: Sequence[Corpus] = (),
+            by_writer: bool = False) -> np.ndarray:
     """Raw probabilities for the passages of `real`, a part at a realistic prevalence.
 
     Each fold trains on the written corpus (a `fraction` of its sessions), the
-    `extra` parts, and the other sessions of `real`.
+    `extra` parts, and the other sessions (or, `by_writer`, writers) of `real`.
     """
     yr, yw = np.asarray(real.units.labels), np.asarray(written.units.labels)
     keep_w = (_sample_sessions(written.units.sessions, fraction, seed) if fraction < 1
@@ -71,7 +72,9 @@ def real_cv(written: Corpus, real: Corpus, *, view: str, seed: int, C: float,
     fixed_X = pd.concat([written.X[keep_w], *(c.X for c in extra)], ignore_index=True)
     fixed_y = np.concatenate([yw[keep_w], *(np.asarray(c.units.labels) for c in extra)])
     proba = np.zeros((len(yr), len(LABELS)))
-    for train, test in GroupKFold(n_splits=folds).split(real.X, yr, real.units.sessions):
+    groups = real.units.writers if by_writer else real.units.sessions
+    splits = GroupKFold(n_splits=min(folds, len(set(groups)))).split(real.X, yr, groups)
+    for train, test in splits:
         X_train = pd.concat([fixed_X, real.X.iloc[train]], ignore_index=True)
         y_train = np.concatenate([fixed_y, yr[train]])
         proba[test] = _fit_predict(X_train, y_train, real.X.iloc[test], view, seed, C)
@@ -124,9 +127,9 @@ def evaluate(written: Corpus, real: Corpus, spoken: Corpus | None = None, *, see
 
     `real` and `spoken` are the parts labelled at a realistic prevalence: each is
     cross-validated by session with the written corpus and the other part in
-    training. `spoken` is also scored by a model that never saw it (its writer's
-    voice is then unseen). Models are trained and applied on passages; every
-    figure is scored on lines.
+    training. `spoken` is also scored leave-one-writer-out (when it has several
+    writers) and by a model that never saw any of it. Models are trained and
+    applied on passages; every figure is scored on lines.
     """
     prior = dict(prior or DEFAULT_PRIOR)
     parts = [written, real] + ([spoken] if spoken is not None else [])
@@ -140,10 +143,11 @@ def evaluate(written: Corpus, real: Corpus, spoken: Corpus | None = None, *, see
         return line_report(written, grouped_cv(written, written.units.sessions, view=view,
                                                seed=seed, C=C, fraction=fraction))
 
-    def realistic_scores(target: Corpus, view: str, fraction: float = 1.0) -> dict[str, Any]:
+    def realistic_scores(target: Corpus, view: str, fraction: float = 1.0,
+                         by_writer: bool = False) -> dict[str, Any]:
         extra = [c for c in parts[1:] if c is not target]
         raw = real_cv(written, target, view=view, seed=seed, C=C, fraction=fraction,
-                      extra=extra)
+                      extra=extra, by_writer=by_writer)
         return real_speech_report(target.lines.labels, target.per_line(raw), train_prior,
                                   prior, threshold)
 
@@ -159,6 +163,9 @@ def evaluate(written: Corpus, real: Corpus, spoken: Corpus | None = None, *, see
     }
     if spoken is not None:
         results["spoken_cv"] = realistic_scores(spoken, "both")
+        if len(set(spoken.units.writers)) > 1:
+            results["spoken_leave_one_writer_out"] = realistic_scores(spoken, "both",
+                                                                      by_writer=True)
         unseen = held_out([written, real], spoken, seed=seed, C=C)
         results["spoken_held_out"] = real_speech_report(
             spoken.lines.labels, spoken.per_line(unseen),
@@ -211,6 +218,8 @@ def format_report(results: dict[str, Any]) -> str:
             ("real_cv", "Real turns (MIBot), session-grouped 5-fold CV"),
             ("spoken_cv", "Spoken-style sessions at a realistic prevalence, session-grouped "
                           "5-fold CV"),
+            ("spoken_leave_one_writer_out", "Spoken-style sessions, leave-one-writer-out "
+                                            "(the other spoken writers in training)"),
             ("spoken_held_out", "Spoken-style sessions, held out (model trained on written "
                                 "and real only)")):
         if key in results:
