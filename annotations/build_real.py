@@ -26,22 +26,32 @@ def read_tsv(path: Path) -> dict[str, dict[str, str]]:
         return {row["id"]: row for row in rows}
 
 
+Labels = dict[str, dict[str, str]]
+
+
+def read_raw(raw: Path) -> tuple[Labels, Labels, Labels, dict]:
+    """Both blind label files and the adjudication record of `raw`; writes its
+    agreement.json and returns (first, second, adjudicated, agreement report)."""
+    first = read_tsv(raw / "labeller_a.tsv")
+    second = read_tsv(raw / "labeller_b.tsv")
+    adjudicated = read_tsv(raw / "adjudication.tsv")
+    if first.keys() != second.keys():
+        raise SystemExit(f"{raw}: the two label files cover different turns")
+    ids = list(first)
+    report = agreement([first[i]["label"] for i in ids], [second[i]["label"] for i in ids])
+    report["adjudicated"] = len(adjudicated)
+    (raw / "agreement.json").write_text(json.dumps(report, indent=1) + "\n")
+    return first, second, adjudicated, report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[2] / "shared/data/mibot/transcripts"
     parser.add_argument("--mibot", type=Path, default=default)
     args = parser.parse_args()
 
-    first = read_tsv(HERE / "raw" / "labeller_a.tsv")
-    second = read_tsv(HERE / "raw" / "labeller_b.tsv")
-    adjudicated = read_tsv(HERE / "raw" / "adjudication.tsv")
-    if first.keys() != second.keys():
-        raise SystemExit("the two label files cover different utterances")
-
+    first, second, adjudicated, report = read_raw(HERE / "raw")
     ids = list(first)
-    report = agreement([first[i]["label"] for i in ids], [second[i]["label"] for i in ids])
-    report["adjudicated"] = len(adjudicated)
-    (HERE / "raw" / "agreement.json").write_text(json.dumps(report, indent=1) + "\n")
 
     n_client = 0
     for path in sorted(args.mibot.glob("*.json")):

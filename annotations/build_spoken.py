@@ -12,23 +12,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from build_real import read_tsv
-
-from mbt_nlp.agreement import agreement
+from build_real import read_raw
 
 HERE = Path(__file__).resolve().parent / "spoken"
 
 
 def main() -> None:
-    first = read_tsv(HERE / "raw" / "labeller_a.tsv")
-    second = read_tsv(HERE / "raw" / "labeller_b.tsv")
-    adjudicated = read_tsv(HERE / "raw" / "adjudication.tsv")
-    if first.keys() != second.keys():
-        raise SystemExit("the two label files cover different turns")
+    first, second, adjudicated, report = read_raw(HERE / "raw")
     ids = list(first)
-    report = agreement([first[i]["label"] for i in ids], [second[i]["label"] for i in ids])
-    report["adjudicated"] = len(adjudicated)
-    (HERE / "raw" / "agreement.json").write_text(json.dumps(report, indent=1) + "\n")
 
     seen = 0
     for path in sorted(HERE.glob("*.jsonl")):
