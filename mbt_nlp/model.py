@@ -221,6 +221,11 @@ def save_model(model: Pipeline, path: str | Path) -> None:
     for _, transformer, _ in model.named_steps["features"].transformers_:
         if hasattr(transformer, "stop_words_"):
             transformer.stop_words_ = None
+        # NumPy integer values would each be stored as a separate array file in the
+        # archive (tens of thousands of them); plain ints keep it one small JSON.
+        if hasattr(transformer, "vocabulary_"):
+            transformer.vocabulary_ = {term: int(i) for term, i in
+                                       transformer.vocabulary_.items()}
     sio.dump(model, Path(path), compression=zipfile.ZIP_DEFLATED)
 
 
