@@ -64,7 +64,8 @@ def annotate_pairs(
 
     Each line is processed on its own, for the markers it shows. A passage of
     several lines of one speaker (see passages.py) is also processed joined, and
-    its mode and probabilities are given to each of its lines.
+    its mode and probabilities are given to each of its lines (the classifier
+    skips the lines themselves).
     """
     register_extensions()
     judge_passages = has_classifier(nlp)
@@ -81,11 +82,14 @@ def annotate_pairs(
         for passage in passages(turns):
             session = passage.lines[0].session
             before = previous.get(session)
+            joined = judge_passages and len(passage.lines) > 1 and labelled(passage)
             for line in passage.lines:
                 queue.append((passage, line))
-                yield _make_doc(nlp, line.text, previous.get(session))
+                doc = _make_doc(nlp, line.text, previous.get(session))
+                doc._.mbt_in_passage = joined
+                yield doc
                 previous[session] = line.text
-            if judge_passages and len(passage.lines) > 1 and labelled(passage):
+            if joined:
                 queue.append((passage, None))
                 yield _make_doc(nlp, passage.text, before)
 
@@ -94,7 +98,7 @@ def annotate_pairs(
         passage, line = queue.popleft()
         if line is not None:
             waiting.append((line, doc))
-            if judge_passages and len(passage.lines) > 1 and labelled(passage):
+            if doc._.mbt_in_passage:
                 continue  # its mode comes with the joined passage, queued after its lines
         else:
             for _, line_doc in waiting:

@@ -16,6 +16,9 @@ DISFLUENCY_KEY = "mbt_disfluency"  # fillers, repeats, false starts, interjectio
 DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Set by the caller before the pipeline runs: the previous turn's text (for echo).
     "mbt_previous_text": {"default": None},
+    # Set by the caller: this line is judged with its passage (passages.py), so the
+    # classifier leaves it alone and the passage's mode is given to it afterwards.
+    "mbt_in_passage": {"default": False},
     # Markers that the context component cancelled, with the reason (dicts).
     "mbt_cancelled": {"default": None},
     # Turn-level discourse signals (dict of floats), from mbt_discourse.

@@ -109,3 +109,19 @@ def test_training_corpus_is_built_from_passages(tmp_path, nlp):
     assert corpus.units.labels == ["pretend", "none"]
     assert corpus.unit_of_line.tolist() == [0, 0, 0, 1]
     assert len(corpus.X) == 2 and corpus.X["text"].str.contains("moving forward").iloc[0]
+
+
+def test_classifier_leaves_lines_judged_with_their_passage(full_nlp):
+    doc = full_nlp.make_doc("and keep moving forward")
+    doc._.mbt_in_passage = True
+    assert full_nlp(doc)._.mbt_proba is None
+    assert full_nlp("and keep moving forward")._.mbt_proba is not None
+
+
+def test_passages_survive_several_processes(full_nlp):
+    from mbt_nlp.annotate import annotate_turns
+
+    one = list(annotate_turns(full_nlp, SPLIT_MESSAGE))
+    two = list(annotate_turns(full_nlp, SPLIT_MESSAGE, n_process=2, batch_size=2))
+    assert [(r["passage"], r["mode"], r["proba"]) for r in two] == \
+        [(r["passage"], r["mode"], r["proba"]) for r in one]

@@ -92,8 +92,11 @@ class ModeClassifier:
             yield from self._label(batch)
 
     def _label(self, docs: list[Doc]) -> list[Doc]:
-        probas, modes = self.predict(docs)
-        for doc, proba, mode in zip(docs, probas, modes, strict=True):
+        judged = [doc for doc in docs if not doc._.mbt_in_passage]
+        if not judged:
+            return docs
+        probas, modes = self.predict(judged)
+        for doc, proba, mode in zip(judged, probas, modes, strict=True):
             doc._.mbt_proba = proba
             doc._.mbt_mode = mode
         return docs
