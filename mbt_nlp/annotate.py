@@ -11,10 +11,9 @@ from spacy.tokens import Doc
 
 from .extensions import SPANS_KEY, marker_dict, register_extensions
 from .passages import Passage, passages
+from .pipeline import CLASSIFIER
 from .segments import candidate_segments
 from .transcript import CLIENT, Transcript, Turn
-
-CLASSIFIER = "mbt_classifier"  # the classifier's factory name
 
 SCHEMA = "mbt-nlp.turn/1"
 
