@@ -15,7 +15,7 @@ import csv
 import json
 from pathlib import Path
 
-from mbt_nlp.agreement import agreement
+from mbt_nlp.research.agreement import agreement
 
 HERE = Path(__file__).resolve().parent / "real"
 

@@ -18,7 +18,7 @@ from _corpus import turns as corpus_turns
 from _corpus import words
 
 import mbt_nlp
-from mbt_nlp.annotate import annotate_turns
+from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.writers import JsonlWriter
 
 

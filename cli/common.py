@@ -41,7 +41,7 @@ ThresholdOption = Annotated[
 def load_nlp(base, model, rules_only, prior=None, threshold=None):
     """The pipeline the user asked for, with their prior/threshold applied."""
     from mbt_nlp import load
-    from mbt_nlp.priors import parse_prior
+    from mbt_nlp.pipeline.priors import parse_prior
 
     try:
         parsed = parse_prior(prior) if prior else None

@@ -83,7 +83,7 @@ def explain(
 
     Example: mbt explain "I know he hates me, it just is."
     """
-    from mbt_nlp.explain import explain as explain_text
+    from mbt_nlp.annotation.explain import explain as explain_text
 
     try:
         result = explain_text(text, load_nlp(base, model, rules_only, prior, threshold))
@@ -195,7 +195,7 @@ def tag(
     if output is not None:
         if formats:
             raise fail("--format goes with --out-dir; -o always writes JSONL", code=2)
-        from mbt_nlp.batch import discover
+        from mbt_nlp.batch.run import discover
 
         files = [task.source for task in discover(inputs, glob, input_format)]
         if not files:
@@ -210,7 +210,7 @@ def tag(
 
 def _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
                  base, model, rules_only, prior, threshold) -> None:
-    from mbt_nlp.tagging import tag_to_jsonl
+    from mbt_nlp.batch.stream import tag_to_jsonl
 
     if output != "-" and Path(output).exists() and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
@@ -235,8 +235,8 @@ def _tag_to_file(inputs, output, options, input_format, force, n_process, label_
 def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jobs, scheduler,
                 n_process, label_clinician, quiet, base, model, rules_only, prior,
                 threshold) -> None:
-    from mbt_nlp.batch import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
-    from mbt_nlp.priors import parse_prior
+    from mbt_nlp.batch.run import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
+    from mbt_nlp.pipeline.priors import parse_prior
 
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
     if unknown:
@@ -301,8 +301,8 @@ def train(
 
     Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
     """
-    from mbt_nlp.model import train_pipeline
-    from mbt_nlp.priors import parse_prior
+    from mbt_nlp.learn.training import train_pipeline
+    from mbt_nlp.pipeline.priors import parse_prior
 
     if output.exists() and any(output.iterdir()) and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
@@ -339,9 +339,9 @@ def evaluate(
     confusion matrix, calibration error, and false alarms/recall on real speech.
     """
     from mbt_nlp import load
-    from mbt_nlp.evaluation import evaluate as run_evaluation
-    from mbt_nlp.evaluation import format_report
-    from mbt_nlp.model import load_corpus
+    from mbt_nlp.learn.corpus import load_corpus
+    from mbt_nlp.learn.evaluation import evaluate as run_evaluation
+    from mbt_nlp.learn.evaluation import format_report
 
     defaults = default_annotations()
     try:

@@ -63,7 +63,7 @@ def report(
 
     Example: mbt report session.txt -o session.html
     """
-    from mbt_nlp.report import OutputExistsError, write_report
+    from mbt_nlp.writers.report import OutputExistsError, write_report
 
     if output.exists() and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)

@@ -23,7 +23,7 @@ def load(base: str | None = None, model: str | None = None, rules_only: bool = F
     model: a pipeline directory written by `mbt train` instead of the bundled one.
     rules_only: the marker components without the classifier.
     """
-    from .pipeline import load_pipeline
+    from mbt_nlp.pipeline.build import load_pipeline
 
     return load_pipeline(base, model, rules_only)
 
@@ -31,11 +31,11 @@ def load(base: str | None = None, model: str | None = None, rules_only: bool = F
 def __getattr__(name: str):
     # Keep `import mbt_nlp` light; heavier entry points load on first use.
     if name == "annotate":
-        from .annotate import annotate
+        from mbt_nlp.annotation.turns import annotate
 
         return annotate
     if name == "tag_dataframe":
-        from .frame import tag_dataframe
+        from mbt_nlp.annotation.frame import tag_dataframe
 
         return tag_dataframe
     raise AttributeError(name)

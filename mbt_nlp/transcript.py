@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from mbt_nlp.errors import InputError
 
 CLINICIAN = "clinician"
 CLIENT = "client"

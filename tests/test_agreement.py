@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from mbt_nlp.agreement import agreement
+from mbt_nlp.research.agreement import agreement
 
 
 def test_kappa_overall_and_per_label():

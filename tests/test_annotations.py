@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from mbt_nlp.model import load_annotations
-from mbt_nlp.resources import LABELS
+from mbt_nlp.learn.corpus import load_annotations
+from mbt_nlp.pipeline.resources import LABELS
 from tests.conftest import REPO
 
 WRITTEN = REPO / "annotations" / "written"

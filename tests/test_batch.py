@@ -16,7 +16,7 @@ from mbt_nlp.cli.main import app
 from typer.testing import CliRunner
 
 import mbt_nlp
-from mbt_nlp.batch import PipelineSpec, TaskOptions, run_batch
+from mbt_nlp.batch.run import PipelineSpec, TaskOptions, run_batch
 from tests.conftest import MIBOT, REPO, needs_mibot
 
 EXAMPLE = REPO / "mbt_nlp" / "examples" / "session.txt"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mbt_nlp.evaluation import evaluate, format_report
-from mbt_nlp.model import load_corpus
+from mbt_nlp.learn.corpus import load_corpus
+from mbt_nlp.learn.evaluation import evaluate, format_report
 from tests.conftest import REPO
 
 ANNOTATIONS = REPO / "annotations"

@@ -12,12 +12,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import mbt_nlp
-from mbt_nlp.annotate import annotate
+from mbt_nlp.annotation.turns import annotate
 from mbt_nlp.errors import ModelError
-from mbt_nlp.model import load_model, train_pipeline
-from mbt_nlp.priors import DEFAULT_PRIOR, adjust, decide, parse_prior
+from mbt_nlp.learn.training import train_pipeline
+from mbt_nlp.pipeline.model_file import load_model
+from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, adjust, decide, parse_prior
+from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import read_transcript
-from mbt_nlp.resources import LABELS, MODES
 from tests.conftest import REPO
 
 WRITTEN = REPO / "annotations" / "written"

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mbt_nlp
-from mbt_nlp.annotate import annotate
-from mbt_nlp.model import load_corpus
-from mbt_nlp.passages import passage_label, passages
+from mbt_nlp.annotation.passages import passage_label, passages
+from mbt_nlp.annotation.turns import annotate
+from mbt_nlp.learn.corpus import load_corpus
 from mbt_nlp.transcript import CLIENT, CLINICIAN, Turn
 
 
@@ -119,7 +119,7 @@ def test_classifier_leaves_lines_judged_with_their_passage(full_nlp):
 
 
 def test_passages_survive_several_processes(full_nlp):
-    from mbt_nlp.annotate import annotate_turns
+    from mbt_nlp.annotation.turns import annotate_turns
 
     one = list(annotate_turns(full_nlp, SPLIT_MESSAGE))
     two = list(annotate_turns(full_nlp, SPLIT_MESSAGE, n_process=2, batch_size=2))

@@ -10,7 +10,7 @@ import spacy
 from spacy.tokens import DocBin
 
 import mbt_nlp
-from mbt_nlp.pipeline import MBT_COMPONENTS
+from mbt_nlp.pipeline.build import MBT_COMPONENTS
 
 TEXTS = [
     "I know he hates me. It just is.",

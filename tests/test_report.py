@@ -16,9 +16,11 @@ from mbt_nlp.cli.main import app
 from typer.testing import CliRunner
 
 import mbt_nlp
-from mbt_nlp.annotate import annotate
+from mbt_nlp.annotation.turns import annotate
+from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
-from mbt_nlp.report import (
+from mbt_nlp.transcript import RoleMap
+from mbt_nlp.writers.report import (
     OutputExistsError,
     moments,
     page_names,
@@ -30,8 +32,6 @@ from mbt_nlp.report import (
     text_pieces,
     write_report,
 )
-from mbt_nlp.resources import LABELS, MODES
-from mbt_nlp.transcript import RoleMap
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "mbt_nlp" / "examples" / "session.txt"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mbt_nlp.errors import ResourceError
-from mbt_nlp.rules import RuleSet, compile_pattern
+from mbt_nlp.pipeline.rules import RuleSet, compile_pattern
 
 
 def rule(**overrides):

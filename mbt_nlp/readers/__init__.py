@@ -1,18 +1,21 @@
-"""Input formats -> Transcript. One module per format, chosen by suffix or name."""
+"""Stage 1, reading: input files -> Transcript, one module per format (suffix or name).
+
+May import: transcript, errors. Nothing downstream.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import Transcript
-from .docx import read_docx
-from .jsonish import read_json, read_jsonl
-from .options import ReadOptions
-from .plain_text import read_plain_text
-from .subtitles import read_subtitles
-from .tabular import read_table
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.docx import read_docx
+from mbt_nlp.readers.jsonish import read_json, read_jsonl
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.plain_text import read_plain_text
+from mbt_nlp.readers.subtitles import read_subtitles
+from mbt_nlp.readers.tabular import read_table
+from mbt_nlp.transcript import Transcript
 
 Reader = Callable[[Path, ReadOptions], Transcript]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from ..errors import InputError
+from mbt_nlp.errors import InputError
 
 # Bytes that cp1252 leaves undefined: their presence means "not cp1252".
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}

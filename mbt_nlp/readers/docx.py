@@ -8,10 +8,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import Transcript
-from .options import ReadOptions
-from .plain_text import turns_from_lines
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.plain_text import turns_from_lines
+from mbt_nlp.transcript import Transcript
 
 
 def read_docx(path: str | Path, options: ReadOptions) -> Transcript:

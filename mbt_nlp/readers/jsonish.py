@@ -11,11 +11,11 @@ import json
 from collections import deque
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import Transcript
-from .decoding import read_text
-from .options import ReadOptions
-from .records import record_to_turn
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.records import record_to_turn
+from mbt_nlp.transcript import Transcript
 
 
 def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:

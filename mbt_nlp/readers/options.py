@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..transcript import RoleMap
+from mbt_nlp.transcript import RoleMap
 
 DEFAULT_MAX_TURN_CHARS = 1_000_000  # spaCy's own default nlp.max_length
 

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import Transcript, Turn, assign_role, check_turn_length
-from .decoding import read_text
-from .options import ReadOptions
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.transcript import Transcript, Turn, assign_role, check_turn_length
 
 _TIMESTAMP = r"(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import InputError
-from ..transcript import CLIENT, CLINICIAN, Turn, assign_role, check_turn_length
-from .options import ReadOptions
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.transcript import CLIENT, CLINICIAN, Turn, assign_role, check_turn_length
 
 
 def record_to_turn(

@@ -12,17 +12,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import (
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.plain_text import match_speaker_line
+from mbt_nlp.transcript import (
     Transcript,
     Turn,
     assign_role,
     check_turn_length,
     normalise_speaker,
 )
-from .decoding import read_text
-from .options import ReadOptions
-from .plain_text import match_speaker_line
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"^\s*(?P<start>{_TIME})\s*-->\s*(?P<end>{_TIME})")

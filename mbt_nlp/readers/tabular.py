@@ -6,11 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import Transcript
-from .decoding import read_text
-from .options import ReadOptions
-from .records import record_to_turn
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.records import record_to_turn
+from mbt_nlp.transcript import Transcript
 
 
 def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = None) -> Transcript:

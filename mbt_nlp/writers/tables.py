@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from spacy.tokens import Doc, DocBin
 
-from .jsonl import atomic_output
+from mbt_nlp.writers.jsonl import atomic_output
 
 TABLE_FORMATS = ("csv", "parquet")
 

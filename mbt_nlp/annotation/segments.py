@@ -1,0 +1,56 @@
+"""Candidate segments: which sentences of a flagged turn carry the mode.
+
+A supervisor reading a long turn needs to see where the slip happens. Each
+sentence of a flagged client turn is classified on its own; adjacent
+sentences flagged with the same mode form one segment. When no sentence is
+flagged on its own (the mode shows only across the turn), the sentence most
+likely to carry the turn's mode is the segment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict
+from mbt_nlp.pipeline.resources import MODES
+
+
+def _segment(doc: Doc, start: int, end: int, mode: str, probability: float) -> dict[str, Any]:
+    markers = [marker_dict(s) for s in doc.spans.get(SPANS_KEY, [])
+               if s.start_char >= start and s.end_char <= end]
+    return {"start": start, "end": end, "mode": mode, "probability": round(probability, 4),
+            "markers": markers}
+
+
+def candidate_segments(doc: Doc, nlp: Language) -> list[dict[str, Any]]:
+    """Segments (char offsets into the turn) for a turn whose mode is a non-mentalizing one."""
+    mode = doc._.mbt_mode
+    proba = doc._.mbt_proba or {}
+    if mode not in MODES:
+        return []
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    sents = [s for s in sents if s.text.strip()]
+    if len(sents) <= 1:
+        return [_segment(doc, 0, len(doc.text), mode, proba.get(mode, 0.0))]
+    sent_docs = list(nlp.pipe(s.text for s in sents))
+    segments: list[dict[str, Any]] = []
+    for sent, sdoc in zip(sents, sent_docs, strict=True):
+        s_mode = sdoc._.mbt_mode
+        if s_mode not in MODES:
+            continue
+        p = sdoc._.mbt_proba[s_mode]
+        last = segments[-1] if segments else None
+        if last and last["mode"] == s_mode and last["_next"] == sent.start:
+            last["end"], last["probability"], last["_next"] = (
+                sent.end_char, max(last["probability"], p), sent.end)
+        else:
+            segments.append({"start": sent.start_char, "end": sent.end_char, "mode": s_mode,
+                             "probability": p, "_next": sent.end})
+    if not segments:
+        best = max(range(len(sents)), key=lambda i: sent_docs[i]._.mbt_proba[mode])
+        return [_segment(doc, sents[best].start_char, sents[best].end_char, mode,
+                         sent_docs[best]._.mbt_proba[mode])]
+    return [_segment(doc, s["start"], s["end"], s["mode"], s["probability"]) for s in segments]

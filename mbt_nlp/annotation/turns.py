@@ -1,0 +1,149 @@
+"""Transcript -> one output record per turn (schema-versioned, traceable)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from mbt_nlp.annotation.passages import Passage, passages
+from mbt_nlp.annotation.segments import candidate_segments
+from mbt_nlp.pipeline.build import CLASSIFIER
+from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict, register_extensions
+from mbt_nlp.transcript import CLIENT, Transcript, Turn
+
+SCHEMA = "mbt-nlp.turn/1"
+
+
+def turn_docs(nlp: Language, turns: Iterable[Turn]) -> Iterator[tuple[Turn, Doc]]:
+    """Tokenised Docs, each told the previous turn's text (for the echo signal)."""
+    register_extensions()
+    previous: dict[str, str] = {}
+    for turn in turns:
+        yield turn, _make_doc(nlp, turn.text, previous.get(turn.session))
+        previous[turn.session] = turn.text
+
+
+def _make_doc(nlp: Language, text: str, previous_text: str | None) -> Doc:
+    doc = nlp.make_doc(text)
+    doc._.mbt_previous_text = previous_text
+    return doc
+
+
+def has_classifier(nlp: Language) -> bool:
+    return any(nlp.get_pipe_meta(name).factory == CLASSIFIER for name in nlp.pipe_names)
+
+
+def annotate_turns(
+    nlp: Language,
+    turns: Iterable[Turn],
+    *,
+    batch_size: int = 256,
+    n_process: int = 1,
+    label_clinician: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Run the pipeline over turns, in order, yielding one record per turn."""
+    for record, _ in annotate_pairs(nlp, turns, batch_size=batch_size, n_process=n_process,
+                                    label_clinician=label_clinician):
+        yield record
+
+
+def annotate_pairs(
+    nlp: Language,
+    turns: Iterable[Turn],
+    *,
+    batch_size: int = 256,
+    n_process: int = 1,
+    label_clinician: bool = False,
+) -> Iterator[tuple[dict[str, Any], Doc]]:
+    """(record, Doc) per turn, in order; the Doc for outputs that keep it (DocBin).
+
+    Each line is processed on its own, for the markers it shows. A passage of
+    several lines of one speaker (see passages.py) is also processed joined, and
+    its mode and probabilities are given to each of its lines (the classifier
+    skips the lines themselves).
+    """
+    register_extensions()
+    judge_passages = has_classifier(nlp)
+
+    def labelled(passage: Passage) -> bool:
+        return passage.lines[0].role == CLIENT or label_clinician
+
+    # nlp.pipe keeps order, so docs are paired back with a FIFO queue as they come out:
+    # (passage, line) for a line's Doc, (passage, None) for a joined passage's Doc.
+    queue: deque[tuple[Passage, Turn | None]] = deque()
+
+    def docs() -> Iterator[Doc]:
+        previous: dict[str, str] = {}
+        for passage in passages(turns):
+            session = passage.lines[0].session
+            before = previous.get(session)
+            joined = judge_passages and len(passage.lines) > 1 and labelled(passage)
+            for line in passage.lines:
+                queue.append((passage, line))
+                doc = _make_doc(nlp, line.text, previous.get(session))
+                doc._.mbt_in_passage = joined
+                yield doc
+                previous[session] = line.text
+            if joined:
+                queue.append((passage, None))
+                yield _make_doc(nlp, passage.text, before)
+
+    waiting: list[tuple[Turn, Doc]] = []
+    for doc in nlp.pipe(docs(), batch_size=batch_size, n_process=n_process):
+        passage, line = queue.popleft()
+        if line is not None:
+            waiting.append((line, doc))
+            if doc._.mbt_in_passage:
+                continue  # its mode comes with the joined passage, queued after its lines
+        else:
+            for _, line_doc in waiting:
+                line_doc._.mbt_mode, line_doc._.mbt_proba = doc._.mbt_mode, doc._.mbt_proba
+        for turn, line_doc in waiting:
+            if labelled(passage) and line_doc._.mbt_mode is not None:
+                line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
+            yield to_record(turn, line_doc, passage, label_clinician=label_clinician), line_doc
+        waiting = []
+
+
+def annotate(
+    transcript: Transcript | Iterable[Turn], nlp: Language | None = None, **kwargs: Any
+) -> list[dict[str, Any]]:
+    """Annotate one transcript (or any turns) with the default pipeline unless given one."""
+    if nlp is None:
+        from mbt_nlp import load
+
+        nlp = load()
+    return list(annotate_turns(nlp, list(transcript), **kwargs))
+
+
+def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
+              label_clinician: bool = False) -> dict[str, Any]:
+    labelled = turn.role == CLIENT or label_clinician
+    record: dict[str, Any] = {
+        "schema": SCHEMA,
+        "session": turn.session,
+        "turn": turn.index,
+        "speaker": turn.speaker,
+        "role": turn.role,
+        "text": turn.text,
+        "start": turn.start,
+        "end": turn.end,
+        "source_file": turn.source,
+        "source_line": turn.line,
+        "source_record": turn.record,
+        # First and last turn of the passage whose mode this turn reports (passages.py).
+        "passage": list(passage.turn_range) if passage else [turn.index, turn.index],
+        "markers": [marker_dict(span) for span in doc.spans.get(SPANS_KEY, [])],
+        "cancelled": list(doc._.mbt_cancelled or []),
+        "discourse": doc._.mbt_discourse,
+        "profile": doc._.mbt_profile,
+    }
+    if doc._.mbt_proba is not None:
+        record["mode"] = doc._.mbt_mode if labelled else None
+        record["proba"] = doc._.mbt_proba if labelled else None
+        record["segments"] = (doc._.mbt_segments or []) if labelled else []
+    return record

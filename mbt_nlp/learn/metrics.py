@@ -1,0 +1,61 @@
+"""Scores of predicted labels and probabilities against gold labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+from mbt_nlp.pipeline.resources import LABELS
+
+
+def align(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """Reorder/insert columns so they follow LABELS (a fold may miss a class)."""
+    out = np.zeros((proba.shape[0], len(LABELS)))
+    for j, c in enumerate(classes):
+        out[:, LABELS.index(c)] = proba[:, j]
+    return out
+
+
+def expected_calibration_error(y_true: Sequence[str], proba: np.ndarray, bins: int = 10) -> float:
+    """Top-label ECE: |accuracy - confidence| averaged over confidence bins."""
+    y_idx = np.array([LABELS.index(y) for y in y_true])
+    conf = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y_idx
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in pairwise(edges):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece)
+
+
+def classification_report(y_true: Sequence[str], y_pred: Sequence[str],
+                          proba: np.ndarray | None = None) -> dict[str, Any]:
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS),
+                                                 zero_division=0)
+    report: dict[str, Any] = {
+        "n": len(y_true),
+        "per_label": {
+            label: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                    "f1": round(float(f[i]), 4), "support": int(s[i])}
+            for i, label in enumerate(LABELS)
+        },
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=list(LABELS),
+                                          average="macro", zero_division=0)), 4),
+        "kappa": round(float(cohen_kappa_score(y_true, y_pred, labels=list(LABELS))), 4),
+        "confusion": {"labels": list(LABELS),
+                      "matrix": confusion_matrix(y_true, y_pred, labels=list(LABELS)).tolist()},
+    }
+    if proba is not None:
+        report["ece"] = round(expected_calibration_error(y_true, proba), 4)
+    return report

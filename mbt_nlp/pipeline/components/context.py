@@ -1,0 +1,203 @@
+"""`mbt_context`: hedges, negation, questions, reported speech, fillers and
+interjections qualify or cancel marker spans.
+
+"maybe he hates me", "I don't always...", "she said I never listen", "does he
+hate me?" and a marker inside "(T: Mhm)" are not the client's own certainty.
+Cancelled markers leave `doc.spans["mbt"]` and are kept, with the reason, in
+`doc._.mbt_cancelled`, so explanations can show what was set aside and why.
+Disfluencies go to `doc.spans["mbt_disfluency"]`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from mbt_nlp.errors import ResourceError
+from mbt_nlp.pipeline.components.disfluency import bracket_spans, filler_spans, repeat_spans
+from mbt_nlp.pipeline.extensions import DISFLUENCY_KEY, SPANS_KEY, marker_dict, register_extensions
+from mbt_nlp.pipeline.resources import FAMILIES, check_keys, packaged_path, read_json
+
+CONFIG_FILE = "context.json"
+_REQUIRED = {
+    "window", "hedge_cues", "negation_cues", "negation_window", "reported_cues",
+    "self_subjects", "quote_chars", "cancel", "question_exempt_rules",
+    "hedge_exempt_labels", "fillers", "artefacts",
+}  # fmt: skip
+REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
+
+
+@dataclass(frozen=True)
+class ContextConfig:
+    data: Mapping[str, Any]
+    source: str
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str | Path) -> ContextConfig:
+        check_keys(data, _REQUIRED, set(), source, "context file")
+        for key in ("hedge_cues", "negation_cues", "reported_cues", "self_subjects",
+                    "quote_chars", "question_exempt_rules", "hedge_exempt_labels", "fillers",
+                    "artefacts"):
+            if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):
+                raise ResourceError(f"{key!r} must be a list of strings", source)
+        for key in ("window", "negation_window"):
+            if not isinstance(data[key], int) or data[key] < 0:
+                raise ResourceError(f"{key!r} must be a whole number >= 0", source)
+        check_keys(data["cancel"], set(), set(REASONS), source, "'cancel'")
+        for reason, families in data["cancel"].items():
+            if not isinstance(families, list) or set(families) - set(FAMILIES):
+                raise ResourceError(
+                    f"cancel[{reason!r}] must list mode families from {list(FAMILIES)}", source
+                )
+        return cls({k: v for k, v in data.items() if not k.startswith("_")}, str(source))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> ContextConfig:
+        path = path or packaged_path(CONFIG_FILE)
+        return cls.from_dict(read_json(path), path)
+
+
+@Language.factory(
+    "mbt_context",
+    assigns=["doc.spans", "doc.spans",
+             "doc._.mbt_cancelled"],
+    requires=["doc.spans"],
+    default_config={"config_path": None},
+)
+def make_context(nlp: Language, name: str, config_path: str | None) -> ContextQualifier:
+    return ContextQualifier(nlp, name, config_path=config_path)
+
+
+def sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
+    """Token bounds of the sentence holding `span` (the whole Doc without sentences)."""
+    if doc.has_annotation("SENT_START"):
+        sent = span.sent
+        return sent.start, sent.end
+    return 0, len(doc)
+
+
+class ContextQualifier:
+    def __init__(self, nlp: Language, name: str = "mbt_context",
+                 config_path: str | None = None) -> None:
+        register_extensions()
+        self.name = name
+        self.vocab = nlp.vocab
+        self.set_config(ContextConfig.load(config_path))
+
+    def set_config(self, config: ContextConfig) -> None:
+        self.config = config
+        c = config.data
+        self.cancel = {reason: frozenset(c["cancel"].get(reason, [])) for reason in REASONS}
+        self.hedges = self._phrases("HEDGE", c["hedge_cues"])
+        self.reported = self._phrases("REPORTED", c["reported_cues"])
+        self.negations = frozenset(c["negation_cues"])
+        self.self_subjects = frozenset(c["self_subjects"])
+        self.quotes = "".join(c["quote_chars"])
+
+    def _phrases(self, key: str, phrases: list[str]) -> PhraseMatcher:
+        matcher = PhraseMatcher(self.vocab, attr="LOWER")
+        # Cue phrases are written in tokenised form; make Docs from their words directly.
+        matcher.add(key, [Doc(self.vocab, words=p.split()) for p in phrases])
+        return matcher
+
+    def rule_reasons(self) -> dict[str, str]:
+        return {}
+
+    def _reason(self, doc: Doc, span: Span, noise: list[Span], hedge_ends: list[tuple[int, int]],
+                reported_at: list[tuple[int, int]]) -> str | None:
+        family = span.kb_id_
+        for n in noise:
+            if (n.start <= span.start and span.end <= n.end) or (
+                n.label_ == "INTERJECTION" and n.start < span.end and span.start < n.end
+            ):
+                reason = "interjection" if n.label_ in {"INTERJECTION", "ARTEFACT"} else "filler"
+                if family in self.cancel[reason]:
+                    return reason
+        s_start, s_end = sentence_bounds(doc, span)
+        if family in self.cancel["reported"]:
+            for start, end in reported_at:
+                # "she said ..." reports another's words; "I could tell ..." is the client's own.
+                subject = {t.lower_ for t in doc[max(s_start, start - 2): start]}
+                if s_start <= start and end <= span.start and not subject & self.self_subjects:
+                    return "reported"
+        if family in self.cancel["quoted"]:
+            before = doc.text[doc[s_start].idx: span.start_char]
+            if sum(before.count(q) for q in self.quotes) % 2 == 1:
+                return "quoted"
+        if family in self.cancel["hedged"] and span.label_ not in self.config.data[
+            "hedge_exempt_labels"
+        ]:
+            lo = max(s_start, span.start - self.config.data["window"])
+            for start, end in hedge_ends:
+                if lo <= start < span.end and end <= s_end:
+                    return "hedged"
+        if family in self.cancel["negated"]:
+            lo = max(s_start, span.start - self.config.data["negation_window"])
+            if any(t.lower_ in self.negations for t in doc[lo: span.start]):
+                return "negated"
+        if family in self.cancel["question"] and span.id_ not in self.config.data[
+            "question_exempt_rules"
+        ]:
+            tail = doc[span.end: s_end]
+            if any(t.text == "?" for t in tail) or (span.end == s_end and "?" in span.text):
+                return "question"
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        noise = (
+            filler_spans(doc, self.config.data["fillers"])
+            + repeat_spans(doc)
+            + bracket_spans(doc, self.config.data["artefacts"])
+        )
+        noise.sort(key=lambda s: (s.start, s.end))
+        doc.spans[DISFLUENCY_KEY] = noise
+        spans = list(doc.spans.get(SPANS_KEY, []))
+        if not spans:  # most turns: nothing to qualify, skip the cue matchers
+            doc._.mbt_cancelled = []
+            return doc
+        cancel_noise = [n for n in noise if n.label_ in {"FILLER", "INTERJECTION", "ARTEFACT"}]
+        filler_tokens = {i for n in noise if n.label_ == "FILLER" for i in range(n.start, n.end)}
+        # A filler "kind of" is no hedge: drop cue matches that sit on filler tokens.
+        hedge_ends = [
+            (s, e) for _, s, e in self.hedges(doc) if not filler_tokens.intersection(range(s, e))
+        ]
+        reported_at = [(s, e) for _, s, e in self.reported(doc)]
+        reported_at += [(n.start, n.end) for n in noise if n.label_ == "QUOTATIVE"]
+        active, cancelled = [], []
+        for span in spans:
+            reason = self._reason(doc, span, cancel_noise, hedge_ends, reported_at)
+            if reason is None:
+                active.append(span)
+            else:
+                cancelled.append({**marker_dict(span), "reason": reason})
+        doc.spans[SPANS_KEY] = active
+        doc._.mbt_cancelled = cancelled
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / CONFIG_FILE).write_text(json.dumps(dict(self.config.data), indent=1),
+                                        encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ContextQualifier:
+        self.set_config(ContextConfig.load(Path(path) / CONFIG_FILE))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(dict(self.config.data)).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ContextQualifier:
+        self.set_config(ContextConfig.from_dict(json.loads(data), "<bytes>"))
+        return self

@@ -1,0 +1,214 @@
+"""`mbt_discourse`: turn-level signals for circular, abstract talk.
+
+Writes `doc._.mbt_discourse` = {words, abstractness, concreteness, affect,
+repetition, echo, ...} and, where a turn is long, abstract and unanchored or
+goes round in circles, adds ABSTRACT_TALK / REPETITION spans (pretend family)
+to `doc.spans["mbt"]`. Fillers, repeats and interjections found by
+`mbt_context` are left out of every count: they are not the client's claims.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from mbt_nlp.errors import ResourceError
+from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
+from mbt_nlp.pipeline.resources import check_keys, lexicon_set, packaged_path, read_json
+from mbt_nlp.pipeline.words import client_tokens
+
+CONFIG_FILE = "discourse.json"
+_WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class DiscourseConfig:
+    data: Mapping[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str | Path) -> DiscourseConfig:
+        check_keys(data, {"abstract_lexicons", "concrete_lexicons", "affect_lexicon",
+                          "stopword_lexicon", "unanchored", "circular", "rules"}, set(),
+                   source, "discourse file")
+        check_keys(data["unanchored"], {"min_words", "min_abstractness", "max_anchors",
+                                        "min_abstract_words", "max_affect_rate"}, set(),
+                   source, "'unanchored'")
+        check_keys(data["circular"], {"min_words", "ngram", "min_repeats"}, set(), source,
+                   "'circular'")
+        for rule in data["rules"]:
+            check_keys(rule, {"id", "label", "family", "reason"}, set(), source, "discourse rule")
+        for name in [*data["abstract_lexicons"], *data["concrete_lexicons"],
+                     data["affect_lexicon"], data["stopword_lexicon"]]:
+            try:
+                lexicon_set(name)
+            except ResourceError:
+                raise ResourceError(f"unknown lexicon {name!r}", source) from None
+        return cls({k: v for k, v in data.items() if not k.startswith("_")})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> DiscourseConfig:
+        path = path or packaged_path(CONFIG_FILE)
+        return cls.from_dict(read_json(path), path)
+
+
+def _is_anchor(tok: Token, concrete: frozenset[str]) -> bool:
+    if tok.like_num or tok.lower_ in concrete or tok.ent_type_:
+        return True
+    if tok.pos_:
+        return tok.pos_ == "PROPN"
+    # No tagger: a capitalised word inside a sentence is most likely a name.
+    return tok.text[:1].isupper() and tok.lower_ != "i" and not tok.is_sent_start and tok.i > 0 \
+        and not doc_prev_is_punct(tok)
+
+
+def doc_prev_is_punct(tok: Token) -> bool:
+    return tok.i > 0 and tok.doc[tok.i - 1].is_punct
+
+
+@Language.factory(
+    "mbt_discourse",
+    assigns=["doc._.mbt_discourse", "doc.spans"],
+    default_config={"config_path": None},
+)
+def make_discourse(nlp: Language, name: str, config_path: str | None) -> DiscourseSignals:
+    return DiscourseSignals(nlp, name, config_path=config_path)
+
+
+class DiscourseSignals:
+    def __init__(self, nlp: Language, name: str = "mbt_discourse",
+                 config_path: str | None = None) -> None:
+        register_extensions()
+        self.name = name
+        self.set_config(DiscourseConfig.load(config_path))
+
+    def set_config(self, config: DiscourseConfig) -> None:
+        self.config = config
+        c = config.data
+        self.abstract = frozenset().union(*(lexicon_set(n) for n in c["abstract_lexicons"]))
+        self.concrete = frozenset().union(*(lexicon_set(n) for n in c["concrete_lexicons"]))
+        self.affect = lexicon_set(c["affect_lexicon"])
+        self.stopwords = lexicon_set(c["stopword_lexicon"])
+        self.rules = {r["id"]: r for r in c["rules"]}
+
+    def rule_reasons(self) -> dict[str, str]:
+        return {rule_id: r["reason"] for rule_id, r in self.rules.items()}
+
+    def signals(self, doc: Doc) -> tuple[dict[str, float], list[Span]]:
+        words = client_tokens(doc)
+        n = len(words)
+        content = [t for t in words if t.lower_ not in self.stopwords]
+        n_abstract = sum(t.lower_ in self.abstract for t in words)
+        n_anchor = sum(_is_anchor(t, self.concrete) for t in words)
+        n_affect = sum(t.lower_ in self.affect for t in words)
+        abstract_rate = n_abstract / n if n else 0.0
+        concrete_rate = n_anchor / n if n else 0.0
+        total = abstract_rate + concrete_rate
+        abstractness = abstract_rate / total if total else 0.0
+
+        repeats, repeat_spans = self._repetition(doc, content, n)
+        echo = self._echo(content, doc._.mbt_previous_text)
+        signals = {
+            "words": float(n),
+            "content_words": float(len(content)),
+            "abstract_words": float(n_abstract),
+            "anchors": float(n_anchor),
+            "abstractness": round(abstractness, 4),
+            "concreteness": round(concrete_rate, 4),
+            "affect": round(n_affect / n if n else 0.0, 4),
+            "repetition": round(repeats, 4),
+            "echo": round(echo, 4),
+            "questions": float(sum(t.text == "?" for t in doc)),
+        }
+        spans = list(repeat_spans)
+        u = self.config.data["unanchored"]
+        if (
+            n >= u["min_words"]
+            and abstractness >= u["min_abstractness"]
+            and n_anchor <= u["max_anchors"]
+            and n_abstract >= u["min_abstract_words"]
+            and signals["affect"] <= u["max_affect_rate"]
+        ):
+            rule = self.rules["pr.discourse_unanchored"]
+            spans.append(Span(doc, words[0].i, words[-1].i + 1, label=rule["label"],
+                              kb_id=rule["family"], span_id=rule["id"]))
+        return signals, spans
+
+    def _repetition(self, doc: Doc, content: list[Token], n_words: int) -> tuple[float, list[Span]]:
+        """Share of content n-grams that recur, plus spans on the recurrences.
+
+        Circular talk restates the same phrases (recurring n-grams) or keeps
+        returning to one word (a content word used more than three times).
+        """
+        c = self.config.data["circular"]
+        k = c["ngram"]
+        grams = [tuple(t.lower_ for t in content[i:i + k]) for i in range(len(content) - k + 1)]
+        if not grams:
+            return 0.0, []
+        gram_counts = Counter(grams)
+        word_counts = Counter(t.lower_ for t in content)
+        share = sum(v for v in gram_counts.values() if v > 1) / len(grams)
+        repeats = sum(v - 1 for v in gram_counts.values() if v > 1) + sum(
+            v - 3 for v in word_counts.values() if v > 3
+        )
+        if n_words < c["min_words"] or repeats < c["min_repeats"]:
+            return share, []
+        rule = self.rules["pr.discourse_circular"]
+        spans: list[Span] = []
+        seen_grams: set[tuple[str, ...]] = set()
+        for i, gram in enumerate(grams):
+            if gram_counts[gram] > 1 and gram in seen_grams:
+                spans.append(Span(doc, content[i].i, content[i + k - 1].i + 1,
+                                  label=rule["label"], kb_id=rule["family"], span_id=rule["id"]))
+            seen_grams.add(gram)
+        seen_words: Counter[str] = Counter()
+        for tok in content:
+            seen_words[tok.lower_] += 1
+            if word_counts[tok.lower_] > 3 and seen_words[tok.lower_] > 3:
+                spans.append(Span(doc, tok.i, tok.i + 1, label=rule["label"],
+                                  kb_id=rule["family"], span_id=rule["id"]))
+        return share, spans
+
+    def _echo(self, content: list[Token], previous: str | None) -> float:
+        """Share of this turn's content words that the previous turn used."""
+        if not previous or not content:
+            return 0.0
+        prev_words = {w for w in _WORD.findall(previous.lower()) if w not in self.stopwords}
+        return sum(t.lower_ in prev_words for t in content) / len(content)
+
+    def __call__(self, doc: Doc) -> Doc:
+        signals, spans = self.signals(doc)
+        doc._.mbt_discourse = signals
+        if spans:
+            merged = list(doc.spans.get(SPANS_KEY, [])) + spans
+            doc.spans[SPANS_KEY] = sorted(merged, key=lambda s: (s.start, -s.end, s.label_))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / CONFIG_FILE).write_text(json.dumps(dict(self.config.data), indent=1),
+                                        encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> DiscourseSignals:
+        file = Path(path) / CONFIG_FILE
+        self.set_config(DiscourseConfig.from_dict(read_json(file), file))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(dict(self.config.data)).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> DiscourseSignals:
+        self.set_config(DiscourseConfig.from_dict(json.loads(data), "<bytes>"))
+        return self

@@ -1,0 +1,166 @@
+"""`mbt_markers`: rule/lexicon matches -> marker spans in `doc.spans["mbt"]`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
+from mbt_nlp.pipeline.resources import lexicon_set
+from mbt_nlp.pipeline.rules import Rule, RuleSet, compile_pattern
+
+RULES_FILE = "rules.json"
+# Words that can open a new clause right after a finality phrase ("it just is, and...").
+_CLAUSE_OPENERS = frozenset({"and", "but", "so", "you", "i", "ok", "okay", "though", "anyway",
+                             "yeah", "like", "that", "really", "honestly", "end"})
+
+
+@Language.factory(
+    "mbt_markers",
+    assigns=["doc.spans"],
+    default_config={"rules_path": None},
+)
+def make_markers(nlp: Language, name: str, rules_path: str | None) -> MarkerMatcher:
+    return MarkerMatcher(nlp, name, rules_path=rules_path)
+
+
+class MarkerMatcher:
+    """Finds marker spans with the rules of a RuleSet (packaged by default).
+
+    The rules travel with the pipeline: `to_disk` writes them beside the
+    component, so a saved pipeline keeps the rules it was built with.
+    """
+
+    def __init__(self, nlp: Language, name: str = "mbt_markers",
+                 rules_path: str | None = None) -> None:
+        register_extensions()
+        self.name = name
+        self.vocab = nlp.vocab
+        self.set_rules(RuleSet.load(rules_path))
+
+    def set_rules(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.rules: dict[str, Rule] = ruleset.by_id()
+        # One small Matcher per pattern, run only when the Doc holds the pattern's anchor
+        # (its most specific required word): most patterns cannot match most turns, and
+        # skipping them is about five times faster than one Matcher with every pattern.
+        self.matchers: list[tuple[frozenset[str] | None, Matcher]] = []
+        for rule in ruleset.rules:
+            for pattern in rule.patterns:
+                compiled = compile_pattern(pattern, ruleset.lexicons, rule.id)
+                matcher = Matcher(self.vocab, validate=True)
+                matcher.add(rule.id, [compiled])
+                self.matchers.append((anchor_words(compiled), matcher))
+
+    def rule_reasons(self) -> dict[str, str]:
+        return {rule.id: rule.reason for rule in self.ruleset.rules}
+
+    def _keep(self, doc: Doc, rule: Rule, start: int, end: int) -> bool:
+        after = doc[end] if end < len(doc) else None
+        before = doc[start - 1] if start > 0 else None
+        if after is not None and after.lower_ in rule.not_followed_by:
+            return False
+        if before is not None and before.lower_ in rule.not_preceded_by:
+            return False
+        return not (
+            rule.at_clause_end
+            and after is not None
+            and not after.is_punct
+            and after.lower_ not in _CLAUSE_OPENERS
+        )
+
+    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        words = {t.lower_ for t in doc}
+        found = []
+        for anchor, matcher in self.matchers:
+            if anchor is None or not anchor.isdisjoint(words):
+                found.extend(matcher(doc))
+        return found
+
+    def find(self, doc: Doc) -> list[Span]:
+        spans = []
+        for match_id, start, end in self.matches(doc):
+            rule = self.rules[self.vocab.strings[match_id]]
+            if self._keep(doc, rule, start, end):
+                spans.append(Span(doc, start, end, label=rule.label, kb_id=rule.family,
+                                  span_id=rule.id))
+        # One span per rule where matches overlap (the longest); different rules may overlap.
+        by_rule: dict[str, list[Span]] = {}
+        for span in spans:
+            by_rule.setdefault(span.id_, []).append(span)
+        kept = [s for group in by_rule.values() for s in filter_spans(group)]
+        return sorted(kept, key=lambda s: (s.start, -s.end, s.label_))
+
+    def __call__(self, doc: Doc) -> Doc:
+        error_handler = self.get_error_handler()
+        try:
+            doc.spans[SPANS_KEY] = self.find(doc)
+        except Exception as err:  # routed as spaCy's own components do
+            error_handler(self.name, self, [doc], err)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    # spaCy's error-handler protocol (TrainablePipe has these; plain components add them).
+    def get_error_handler(self):
+        return getattr(self, "_error_handler", _raise_error)
+
+    def set_error_handler(self, error_handler) -> None:
+        self._error_handler = error_handler
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / RULES_FILE).write_text(
+            json.dumps(self.ruleset.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> MarkerMatcher:
+        rules_file = Path(path) / RULES_FILE
+        from mbt_nlp.pipeline.resources import read_json
+
+        self.set_rules(RuleSet.from_dict(read_json(rules_file), rules_file))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(self.ruleset.to_dict()).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> MarkerMatcher:
+        self.set_rules(RuleSet.from_dict(json.loads(data), "<bytes>"))
+        return self
+
+
+def _raise_error(proc_name, proc, docs, e):
+    raise e
+
+
+def anchor_words(pattern: list[dict]) -> frozenset[str] | None:
+    """The word set of the pattern's most specific required token (None: no such token).
+
+    A Doc without any of these words cannot match the pattern. "Specific" means few
+    words and no common function words, so the anchor rules out as many turns as it can.
+    """
+    best: tuple[int, frozenset[str]] | None = None
+    common = lexicon_set("stopword")
+    for token in pattern:
+        if token.get("OP") or "LOWER" not in token:
+            continue
+        value = token["LOWER"]
+        if isinstance(value, str):
+            words = frozenset({value})
+        elif "IN" in value:
+            words = frozenset(value["IN"])
+        else:
+            continue
+        cost = len(words) + 1000 * len(words & common)
+        if best is None or cost < best[0]:
+            best = (cost, words)
+    return best[1] if best else None

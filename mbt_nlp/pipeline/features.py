@@ -1,0 +1,102 @@
+"""Doc -> features, shared by training and prediction.
+
+Two views of a turn: `signals`, numeric features from the components
+(marker counts by type and family, what context set aside, discourse and
+profile scores, lexicon rates), and `text`, the client's own words with
+fillers, repeats and interjections removed, for n-grams. Signals carry
+meaning across speakers; n-grams carry the corpus's own phrasing, which is
+why the model card reports an ablation of the two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+
+from spacy.tokens import Doc
+
+from mbt_nlp.pipeline.extensions import DISFLUENCY_KEY, SPANS_KEY
+from mbt_nlp.pipeline.resources import FAMILIES, lexicon_set
+from mbt_nlp.pipeline.rules import RuleSet
+from mbt_nlp.pipeline.words import client_tokens
+
+CANCEL_REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
+DISCOURSE_KEYS = ("abstractness", "concreteness", "affect", "repetition", "echo")
+PROFILE_KEYS = ("self_other", "internal_external", "cognitive_affective", "automatic_controlled")
+RATE_LEXICONS = ("certainty_adv", "hedge", "jargon", "affect", "self_pron", "other_ref",
+                 "causal", "kin", "time_word", "concrete_noun", "action_verb", "mental_verb",
+                 "neg_self", "mind_noun")
+ABSOLUTES = frozenset({"always", "never", "nobody", "noone", "everyone", "everybody", "nothing",
+                       "everything", "forever", "ever", "all", "every", "completely", "totally"})
+NEGATIONS = frozenset({"not", "n't", "nt", "no", "never", "nothing", "nobody"})
+
+
+@cache
+def marker_labels() -> tuple[str, ...]:
+    """Marker types of the packaged rules and the discourse component, in a fixed order."""
+    labels = {rule.label for rule in RuleSet.load().rules} | {"ABSTRACT_TALK", "REPETITION"}
+    return tuple(sorted(labels))
+
+
+@cache
+def _lexicons() -> dict[str, frozenset[str]]:
+    return {name: lexicon_set(name) for name in RATE_LEXICONS}
+
+
+@cache
+def feature_names() -> tuple[str, ...]:
+    names = [f"marker_{label}" for label in marker_labels()]
+    names += [f"family_{family}" for family in FAMILIES]
+    names += [f"cancelled_{reason}" for reason in CANCEL_REASONS]
+    names += [f"discourse_{key}" for key in DISCOURSE_KEYS]
+    names += ["log_words", "questions", "filler_rate", "interjections"]
+    names += [f"profile_{key}" for key in PROFILE_KEYS]
+    names += [f"rate_{name}" for name in RATE_LEXICONS] + ["rate_absolute", "rate_negation"]
+    return tuple(names)
+
+
+def clean_text(doc: Doc) -> str:
+    """The client's own words, lowercased, for n-gram features."""
+    return " ".join(t.lower_ for t in client_tokens(doc))
+
+
+def doc_features(doc: Doc) -> dict[str, float]:
+    """Numeric signals of one processed Doc (keys: `feature_names()`)."""
+    spans = list(doc.spans.get(SPANS_KEY, []))
+    by_label = Counter(s.label_ for s in spans)
+    by_family = Counter(s.kb_id_ for s in spans)
+    cancelled = Counter(str(c["reason"]) for c in doc._.mbt_cancelled or [])
+    words = [t.lower_ for t in client_tokens(doc)]
+    n = max(len(words), 1)
+    discourse = doc._.mbt_discourse or {}
+    profile = doc._.mbt_profile or {}
+    noise = Counter(s.label_ for s in doc.spans.get(DISFLUENCY_KEY, []))
+
+    features: dict[str, float] = {}
+    for label in marker_labels():
+        features[f"marker_{label}"] = math.log1p(by_label[label])
+    for family in FAMILIES:
+        features[f"family_{family}"] = math.log1p(by_family[family])
+    for reason in CANCEL_REASONS:
+        features[f"cancelled_{reason}"] = math.log1p(cancelled[reason])
+    for key in DISCOURSE_KEYS:
+        features[f"discourse_{key}"] = float(discourse.get(key, 0.0))
+    features["log_words"] = math.log1p(len(words))
+    features["questions"] = math.log1p(float(discourse.get("questions", 0.0)))
+    features["filler_rate"] = noise["FILLER"] / (n + noise["FILLER"])
+    features["interjections"] = math.log1p(noise["INTERJECTION"] + noise["ARTEFACT"])
+    for key in PROFILE_KEYS:
+        features[f"profile_{key}"] = float(profile.get(key, 0.0))
+    counts = Counter(words)
+    for name, lexicon in _lexicons().items():
+        features[f"rate_{name}"] = sum(c for w, c in counts.items() if w in lexicon) / n
+    features["rate_absolute"] = sum(c for w, c in counts.items() if w in ABSOLUTES) / n
+    features["rate_negation"] = sum(c for w, c in counts.items() if w in NEGATIONS) / n
+    return features
+
+
+def feature_rows(docs: Iterable[Doc]) -> list[dict[str, object]]:
+    """One row per Doc: the signals plus `text` (clean words), ready for a DataFrame."""
+    return [{"text": clean_text(doc), **doc_features(doc)} for doc in docs]
