@@ -13,6 +13,7 @@ from tests.conftest import REPO
 WRITTEN = REPO / "annotations" / "written"
 REAL = REPO / "annotations" / "real"
 SPOKEN = REPO / "annotations" / "spoken"
+REV16 = REPO / "annotations" / "rev16"
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +70,33 @@ def test_spoken_part_is_at_a_realistic_prevalence_and_double_labelled():
             assert {row["id"] for row in csv.DictReader(handle, delimiter="\t")} == ids
     report = json.loads((raw / "agreement.json").read_text())
     assert report["n"] == len(ids) and report["kappa"] > 0.6
+
+
+def test_spoken_part_is_shaped_like_recorded_sessions():
+    import statistics
+
+    _, labelled = load_annotations([SPOKEN])
+    words = [len(t.text.split()) for t in labelled.turns]
+    assert statistics.median(words) >= 25
+    assert sum(w > 100 for w in words) / len(words) >= 0.12
+    assert sum(w > 200 for w in words) / len(words) >= 0.03
+    # No single voice dominates: at least nine writers, none over a fifth of the turns.
+    writers = Counter(labelled.writers)
+    assert len(writers) >= 9 and max(writers.values()) / len(words) <= 0.2
+
+
+def test_rev16_sample_is_double_labelled_and_licensed():
+    import csv
+
+    all_turns, labelled = load_annotations([REV16])
+    assert len(labelled.labels) >= 1500
+    assert len(all_turns) > len(labelled.labels)  # uncoded turns are kept as context
+    ids = {f"{t.session}:{t.index}" for t in labelled.turns}
+    for name in ("labeller_a.tsv", "labeller_b.tsv", "sample.tsv"):
+        with (REV16 / "raw" / name).open(encoding="utf-8") as handle:
+            assert {row["id"] for row in csv.DictReader(handle, delimiter="\t")} == ids
+    assert "CC BY-SA 4.0" in (REV16 / "ATTRIBUTION.md").read_text()
+    assert "Attribution-ShareAlike 4.0" in (REV16 / "LICENSE.md").read_text()
+    # Weighted to long turns: every turn over 30 words of the source is in the sample.
+    long_turns = {f"{t.session}:{t.index}" for t in all_turns if len(t.text.split()) > 30}
+    assert long_turns <= ids

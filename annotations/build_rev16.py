@@ -1,0 +1,61 @@
+"""Build annotations/rev16/ from the rev16 transcripts and the two blind label files.
+
+    python annotations/build_rev16.py [--rev16 ../shared/data/rev16/rev16.jsonl]
+
+rev16 is real podcast speech transcribed verbatim (CC BY-SA 4.0, see
+rev16/ATTRIBUTION.md). The sample drawn by sample_rev16.py (raw/sample.tsv)
+was labelled twice, blind, and every disagreement adjudicated
+(raw/adjudication.tsv). Writes one JSONL per episode with every turn, so each
+labelled turn keeps its context; turns outside the sample carry
+`"coded": false` and no label. Also writes raw/agreement.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from build_real import read_raw, read_tsv
+
+HERE = Path(__file__).resolve().parent / "rev16"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = Path(__file__).resolve().parents[2] / "shared/data/rev16/rev16.jsonl"
+    parser.add_argument("--rev16", type=Path, default=default)
+    args = parser.parse_args()
+
+    first, second, adjudicated, report = read_raw(HERE / "raw")
+    sample = read_tsv(HERE / "raw" / "sample.tsv")
+    if set(sample) != set(first):
+        raise SystemExit("the label files do not cover exactly the sampled turns")
+
+    sessions: dict[str, list[dict]] = {}
+    for line in args.rev16.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        key = f"{row['session']}:{row['turn']}"
+        record = {"session": row["session"], "turn": row["turn"], "speaker": row["speaker"],
+                  "role": "client", "text": row["text"], "label": None, "secondary": None,
+                  "coded": key in sample, "writer": "rev16"}
+        if key in adjudicated:
+            record["label"] = adjudicated[key]["label"]
+            record["secondary"] = adjudicated[key]["secondary"] or None
+        elif key in sample:
+            if first[key]["label"] != second[key]["label"]:
+                raise SystemExit(f"{key}: disagreement without adjudication")
+            record["label"] = first[key]["label"]
+            record["secondary"] = first[key]["secondary"] or second[key]["secondary"] or None
+        if record["secondary"] == record["label"]:
+            record["secondary"] = None
+        sessions.setdefault(row["session"], []).append(record)
+    for session, records in sessions.items():
+        (HERE / f"{session}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    coded = sum(r["coded"] for rs in sessions.values() for r in rs)
+    print(f"{coded} coded turns in {len(sessions)} episodes; kappa {report['kappa']}")
+
+
+if __name__ == "__main__":
+    main()
