@@ -1,28 +1,45 @@
 """Save and load the classifier's scikit-learn model as a skops file.
 
-skops loads without running code; only the types in the allowlist are
-accepted on load, anything else fails closed before an object is built.
+skops loads without running code; only the exact classes in ALLOWED_TYPES are
+accepted on load (checked in the archive's schema), anything else fails
+closed before an object is built.
 """
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
+from typing import Any
 
 from sklearn.pipeline import Pipeline
 
 from mbt_nlp.errors import ModelError
 
-SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.")
+# The exact classes our models are built of (base model and combiner), as skops names
+# them. No module prefixes and no functions: a FunctionTransformer over a NumPy helper
+# can run code, so anything not listed here is refused.
+ALLOWED_TYPES = frozenset({
+    "builtins.dict", "builtins.list", "builtins.slice", "builtins.str", "builtins.tuple",
+    "builtins.int", "builtins.float", "builtins.bool", "builtins.NoneType",
+    "numpy.ndarray", "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.int32",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.linear_model._logistic.LogisticRegression",
+})
 
 
 def save_model(model: Pipeline, path: str | Path) -> None:
-    import zipfile
-
     import skops.io as sio
 
     # TfidfVectorizer keeps every term it dropped in `stop_words_`, only for introspection;
     # scikit-learn documents it as safe to remove before saving (it is most of the file).
-    for _, transformer, _ in model.named_steps["features"].transformers_:
+    features = model.named_steps.get("features")
+    for _, transformer, _ in getattr(features, "transformers_", []):
         if hasattr(transformer, "stop_words_"):
             transformer.stop_words_ = None
         # NumPy integer values would each be stored as a separate array file in the
@@ -33,25 +50,46 @@ def save_model(model: Pipeline, path: str | Path) -> None:
     sio.dump(model, Path(path), compression=zipfile.ZIP_DEFLATED)
 
 
+def _schema_types(path: Path) -> set[str]:
+    """Every type named anywhere in a skops archive's schema, read as JSON: nothing is
+    imported or constructed to find them."""
+    with zipfile.ZipFile(path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    found: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:  # iterative: a deeply nested (hostile) schema cannot exhaust the stack
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node or "__module__" in node:
+                found.add(f"{node.get('__module__')}.{node.get('__class__')}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
 def load_model(path: str | Path) -> Pipeline:
-    """Load a skops file, refusing any type outside scikit-learn, NumPy and SciPy."""
+    """Load a skops file whose every type is in ALLOWED_TYPES; refuse anything else
+    before a single object is built."""
     import skops.io as sio
 
     path = Path(path)
     if not path.is_file():
         raise ModelError("no model file", path)
     try:
+        types = _schema_types(path)
         untrusted = sio.get_untrusted_types(file=path)
-    except Exception as err:  # skops raises several types on a corrupt archive
+    except Exception as err:  # zipfile, json and skops raise several types on a bad archive
         raise ModelError(f"not a readable skops model file ({type(err).__name__})", path) from None
-    refused = [t for t in untrusted if not t.startswith(SAFE_TYPE_PREFIXES)]
+    refused = sorted((types | set(untrusted)) - ALLOWED_TYPES)
     if refused:
         raise ModelError(
-            f"refusing to load: the file contains types outside the allowlist "
-            f"(scikit-learn, NumPy, SciPy): {', '.join(sorted(refused))}",
-            path,
-        )
-    model = sio.load(path, trusted=untrusted)
+            "refusing to load: the file names types outside the allowlist of the classes "
+            f"mbt-nlp models are made of: {', '.join(refused)}", path)
+    try:
+        model = sio.load(path, trusted=untrusted)
+    except Exception as err:
+        raise ModelError(f"not a loadable skops model file ({type(err).__name__})", path) from None
     if not isinstance(model, Pipeline):
         raise ModelError(f"expected a scikit-learn Pipeline, got {type(model).__name__}", path)
     return model
