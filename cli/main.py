@@ -173,6 +173,10 @@ def tag(
                                            "single huge file).", min=1)] = 1,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite outputs; redo finished files.")] = False,
+    raw_cells: Annotated[bool, typer.Option(
+        "--raw-csv-cells", help="Write CSV cells as they are. By default a text cell that a "
+        "spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a "
+        "leading apostrophe.")] = False,
     base: BaseOption = None,
     model: ModelOption = None,
     rules_only: RulesOnlyOption = False,
@@ -205,7 +209,7 @@ def tag(
         return
     _tag_to_dir(inputs, out_dir, formats or ["jsonl"], glob, options, input_format, force, jobs,
                 scheduler, n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold)
+                threshold, raw_cells)
 
 
 def _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
@@ -234,7 +238,7 @@ def _tag_to_file(inputs, output, options, input_format, force, n_process, label_
 
 def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jobs, scheduler,
                 n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold) -> None:
+                threshold, raw_cells=False) -> None:
     from mbt_nlp.batch.run import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
     from mbt_nlp.pipeline.priors import parse_prior
 
@@ -249,7 +253,8 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     spec = PipelineSpec(base, str(model.resolve()) if model else None, rules_only, parsed,
                         threshold)
     task_options = TaskOptions(str(out_dir), tuple(dict.fromkeys(formats)), options,
-                               input_format, spec, label_clinician, n_process)
+                               input_format, spec, label_clinician, n_process,
+                               raw_cells=raw_cells)
     progress, on_start, on_done = progress_callbacks(quiet)
     try:
         result = run_batch(inputs, task_options, glob=glob, force=force, jobs=jobs,

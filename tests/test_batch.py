@@ -190,3 +190,20 @@ def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
     for page in pages[1:]:
         assert f'href="{page}"' in index
     assert "Hello" in (out / "sub" / "two-b.html").read_text(encoding="utf-8")
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
+    import pandas as pd
+
+    from mbt_nlp.writers.tables import FORMULA_STARTS, write_table
+
+    payloads = ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"x\")", "- well"]
+    rows = [{"text": p, "score": -0.5} for p in payloads]
+    safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
+    write_table(rows, safe, "csv")
+    write_table(rows, raw, "csv", raw_cells=True)
+    cells = pd.read_csv(safe, keep_default_na=False)["text"].tolist()
+    assert not any(c.startswith(FORMULA_STARTS) for c in cells)
+    assert cells == ["'" + p for p in payloads]  # nothing else changed
+    assert pd.read_csv(safe)["score"].tolist() == [-0.5] * len(payloads)  # numbers stay numbers
+    assert pd.read_csv(raw, keep_default_na=False)["text"].tolist() == payloads

@@ -77,6 +77,7 @@ class TaskOptions:
     label_clinician: bool = False
     n_process: int = 1
     batch_size: int = 256
+    raw_cells: bool = False  # CSV cells written as they are, formulas included
 
     @property
     def table_format(self) -> str:
@@ -188,7 +189,8 @@ def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
                 for record in records:
                     writer.write(record)
         elif fmt in ("csv", "parquet"):
-            write_table([turn_row(r) for r in records], paths[fmt], fmt)
+            write_table([turn_row(r) for r in records], paths[fmt], fmt,
+                        raw_cells=options.raw_cells)
         elif fmt == "spacy":
             docs = []
             for record, doc in pairs:
@@ -202,8 +204,9 @@ def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
     write_table(marker_rows(records), paths["markers"], options.table_format,
                 columns=["session", "turn", "speaker", "role", "source_file", "source_line",
                          "start", "end", "words", "label", "family", "rule", "status",
-                         "cancel_reason"])
-    write_table(session_rows(records), paths["sessions"], options.table_format)
+                         "cancel_reason"], raw_cells=options.raw_cells)
+    write_table(session_rows(records), paths["sessions"], options.table_format,
+                raw_cells=options.raw_cells)
 
 
 @dataclass
@@ -365,4 +368,5 @@ def combine_tables(tasks: Iterable[Task], options: TaskOptions) -> None:
                 frame.insert(0, "output", task.name)
                 frames.append(frame)
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        write_table(rows.to_dict("records"), Path(options.out_dir) / f"_all_{table}.{fmt}", fmt)
+        write_table(rows.to_dict("records"), Path(options.out_dir) / f"_all_{table}.{fmt}", fmt,
+                    raw_cells=options.raw_cells)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -14,15 +15,38 @@ from spacy.tokens import Doc, DocBin
 from mbt_nlp.writers.jsonl import atomic_output
 
 TABLE_FORMATS = ("csv", "parquet")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# injection"); transcript text can start with any of them ("- well, I...").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe
+    (OWASP's rule); numbers are left alone, so negative scores stay numbers."""
+    def safe(value: Any) -> Any:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+            else value
+
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe)
+    return out
 
 
 def write_table(rows: Sequence[dict[str, Any]], path: str | Path, fmt: str,
-                columns: Sequence[str] | None = None) -> None:
-    """Rows -> CSV (UTF-8, header) or Parquet; an empty table keeps its header."""
+                columns: Sequence[str] | None = None, *, raw_cells: bool = False) -> None:
+    """Rows -> CSV (UTF-8, header) or Parquet; an empty table keeps its header.
+
+    CSV cells that look like spreadsheet formulas are neutralised unless `raw_cells`
+    (for analysts who read the file with code, not a spreadsheet)."""
     frame = pd.DataFrame(list(rows), columns=list(columns) if columns and not rows else None)
+    if fmt == "csv" and not raw_cells:
+        frame = neutralise_formulas(frame)
     if fmt == "csv":
         with atomic_output(path) as handle:
-            frame.to_csv(handle, index=False)
+            # Text quoted: a bare CR inside a turn would otherwise end the row.
+            frame.to_csv(handle, index=False, quoting=csv.QUOTE_NONNUMERIC)
     elif fmt == "parquet":
         _atomic_binary(path, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
