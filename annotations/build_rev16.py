@@ -38,7 +38,9 @@ def main() -> None:
         key = f"{row['session']}:{row['turn']}"
         record = {"session": row["session"], "turn": row["turn"], "speaker": row["speaker"],
                   "role": "client", "text": row["text"], "label": None, "secondary": None,
-                  "coded": key in sample, "writer": "rev16"}
+                  "coded": key in sample,
+                  # One "writer" per show: leave-one-writer-out holds out a whole show.
+                  "writer": f"rev16:{row['show']}"}
         if key in adjudicated:
             record["label"] = adjudicated[key]["label"]
             record["secondary"] = adjudicated[key]["secondary"] or None

@@ -17,6 +17,8 @@ import random
 import re
 from pathlib import Path
 
+from mbt_nlp.learn.metrics import length_bucket
+
 HERE = Path(__file__).resolve().parent / "rev16"
 # Words that the rules and the classifier attend to (certainty, absolutes,
 # action, abstraction, mental-state talk): turns holding them are the ones
@@ -31,14 +33,6 @@ MARKER_WORDS = re.compile(
 PER_BUCKET = {"11-30": 250, "1-10": 100}
 
 
-def bucket(words: int) -> str:
-    if words <= 10:
-        return "1-10"
-    if words <= 30:
-        return "11-30"
-    return "31-100" if words <= 100 else ">100"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[2] / "shared/data/rev16/rev16.jsonl"
@@ -49,7 +43,7 @@ def main() -> None:
     rng = random.Random(0)
     chosen = [r for r in rows if len(r["text"].split()) > 30]
     for name, n in PER_BUCKET.items():
-        pool = [r for r in rows if bucket(len(r["text"].split())) == name]
+        pool = [r for r in rows if length_bucket(len(r["text"].split())) == name]
         rng.shuffle(pool)
         # Two thirds from turns with a marker word, the rest from any turn.
         marked = [r for r in pool if MARKER_WORDS.search(r["text"])]
@@ -62,7 +56,7 @@ def main() -> None:
     lines = ["id\twords\tbucket"]
     for r in chosen:
         words = len(r["text"].split())
-        lines.append(f"{r['session']}:{r['turn']}\t{words}\t{bucket(words)}")
+        lines.append(f"{r['session']}:{r['turn']}\t{words}\t{length_bucket(words)}")
     (HERE / "raw").mkdir(parents=True, exist_ok=True)
     (HERE / "raw" / "sample.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(chosen)} turns sampled of {len(rows)}")

@@ -285,39 +285,62 @@ AnnotationsArg = Annotated[
 
 
 def default_annotations() -> list[Path]:
-    """The bundled corpus parts: written (balanced), real (MIBot), spoken (realistic)."""
+    """The corpus parts: written (balanced), real (MIBot), spoken and rev16 (realistic)."""
     root = Path(__file__).resolve().parents[1] / "annotations"
-    return [root / "written", root / "real", root / "spoken"]
+    return [root / "written", root / "real", root / "spoken", root / "rev16"]
 
 
 @app.command()
 def train(
     annotations: AnnotationsArg = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Pipeline directory to write.")]
-    = Path("models/mbt_en"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Pipeline directory to write "
+                      "(a new folder; then: mbt tag --model DIR).")] = Path("mbt_model"),
     seed: Annotated[int, typer.Option(help="Random seed (the result is reproducible).")] = 0,
     prior: Annotated[str | None, typer.Option(help="Real-world prior, e.g. "
                      "'psychic_equivalence=0.02,teleological=0.01,pretend=0.01'.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Flag a mode when P(any mode) "
                          "reaches this.", min=0, max=1)] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing pipeline.")] = False,
+    combine_windows: Annotated[bool, typer.Option(
+        help="Also learn to combine each long turn's window scores with the turn's own "
+             "(slower; see models/EVALUATION.md for when it helps).")] = False,
+    into_package: Annotated[bool, typer.Option(
+        "--into-package", help="Allow writing inside the installed mbt_nlp package (only "
+        "to rebuild the bundled model in a development checkout).")] = False,
 ) -> None:
     """Train the mode classifier on annotated transcripts and write the full pipeline.
 
     Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
+    Rebuild the bundled model (development checkout):
+      mbt train -o models/mbt_en --force --into-package
     """
-    from mbt_nlp.learn.training import train_pipeline
+    from mbt_nlp.learn.training import train_pipeline, training_warnings
+    from mbt_nlp.pipeline.build import bundled_model_dir
     from mbt_nlp.pipeline.priors import parse_prior
 
+    bundled = bundled_model_dir()
+    package_dirs = [Path(__file__).resolve().parents[1] / "mbt_nlp"]
+    if bundled is not None:
+        package_dirs.append(bundled.parent.resolve())
+    inside = [d for d in package_dirs if output.resolve().is_relative_to(d)]
+    if inside and not into_package:
+        raise fail(f"{output}: inside the installed package ({inside[0]}); write the model "
+                   "elsewhere, or add --into-package to rebuild the bundled one", code=2)
     if output.exists() and any(output.iterdir()) and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
     try:
         parsed = parse_prior(prior) if prior else None
     except ValueError as err:
         raise fail(f"--prior: {err}", code=2) from None
+    paths = annotations or [p for p in default_annotations() if p.exists()]
+    if not paths:
+        raise fail("no annotations given and no annotations/ folder beside the package: "
+                   "name your annotation files or folders", code=2)
     try:
-        nlp = train_pipeline(annotations or default_annotations(), output, seed=seed,
-                             prior=parsed, threshold=threshold)
+        for warning in training_warnings(paths):
+            err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        nlp = train_pipeline(paths, output, seed=seed, prior=parsed, threshold=threshold,
+                             combine_windows=combine_windows)
     except MbtError as err:
         raise fail(err) from None
     trained = nlp.get_pipe("mbt_classifier").settings["trained_on"]
@@ -333,15 +356,21 @@ def evaluate(
     real: Annotated[list[Path] | None, typer.Option(
         help="Real-speech annotation files/folders (default: annotations/real).")] = None,
     spoken: Annotated[list[Path] | None, typer.Option(
-        help="Sessions labelled at a realistic prevalence, scored by CV and held out "
-             "(default: annotations/spoken, when present).")] = None,
+        help="Spoken sessions labelled at a realistic prevalence (default: "
+             "annotations/spoken).")] = None,
+    rev16: Annotated[list[Path] | None, typer.Option(
+        help="Labelled sample of real verbatim speech (default: annotations/rev16).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    quick: Annotated[bool, typer.Option(help="Skip the ablation and learning curve.")] = False,
+    quick: Annotated[bool, typer.Option(help="Skip the ablation of feature views.")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
                         "as JSON here (e.g. models/metrics.json).")] = None,
 ) -> None:
-    """Cross-validate the classifier: per-label precision/recall/F1, macro-F1, kappa,
-    confusion matrix, calibration error, and false alarms/recall on real speech.
+    """Cross-validate the classifier by session and leave-one-writer-out: per-label
+    precision/recall/F1, macro-F1, kappa, confusion matrix and calibration on the written
+    corpus; false alarms and recall by turn length, AUROC and calibration on the parts
+    labelled at a realistic prevalence (real chats, spoken sessions, rev16 speech).
+
+    Takes several minutes: every part is trained on together, as `mbt train` does.
     """
     from mbt_nlp import load
     from mbt_nlp.learn.corpus import load_corpus
@@ -349,14 +378,17 @@ def evaluate(
     from mbt_nlp.learn.evaluation import format_report
 
     defaults = default_annotations()
+    given = {"real": real, "spoken": spoken, "rev16": rev16}
     try:
         nlp = load(rules_only=True)
-        spoken_paths = spoken or [p for p in defaults[2:] if p.exists()]
-        results = run_evaluation(load_corpus(nlp, written or [defaults[0]]),
-                                 load_corpus(nlp, real or [defaults[1]]),
-                                 load_corpus(nlp, spoken_paths) if spoken_paths else None,
+        realistic = {}
+        for (name, paths), default in zip(given.items(), defaults[1:], strict=True):
+            chosen = paths or ([default] if default.exists() else [])
+            if chosen:
+                realistic[name] = load_corpus(nlp, chosen)
+        results = run_evaluation(load_corpus(nlp, written or [defaults[0]]), realistic,
                                  seed=seed, full=not quick)
-    except MbtError as err:
+    except (MbtError, ValueError) as err:
         raise fail(err) from None
     typer.echo(format_report(results))
     if json_out:

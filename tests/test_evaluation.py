@@ -1,4 +1,5 @@
-"""`mbt evaluate`'s figures on a small slice of the corpus: present, scored on lines."""
+"""`mbt evaluate`'s figures on a small slice of the corpus: present, scored on lines,
+by turn length, under both groupings."""
 
 from __future__ import annotations
 
@@ -6,31 +7,53 @@ import pytest
 
 from mbt_nlp.learn.corpus import load_corpus
 from mbt_nlp.learn.evaluation import evaluate, format_report
+from mbt_nlp.learn.metrics import BUCKETS
 from tests.conftest import REPO
 
 ANNOTATIONS = REPO / "annotations"
+# Two-level cross-validation under three groupings: minutes, so CI's slow run has it.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def results(nlp):
     written = load_corpus(nlp, [f for w in ("w1", "w2", "w3")
                                 for f in sorted((ANNOTATIONS / "written" / w).glob("*_s0[1-4]*"))])
-    real = load_corpus(nlp, sorted((ANNOTATIONS / "real").glob("*.jsonl"))[:30])
-    spoken = load_corpus(nlp, sorted((ANNOTATIONS / "spoken").glob("*.jsonl")))
-    return evaluate(written, real, spoken, full=False), written, real, spoken
+    realistic = {
+        "real": load_corpus(nlp, sorted((ANNOTATIONS / "real").glob("*.jsonl"))[:30]),
+        "spoken": load_corpus(nlp, sorted((ANNOTATIONS / "spoken").glob("w[89]_s0[1-4].jsonl"))),
+        "rev16": load_corpus(nlp, [ANNOTATIONS / "rev16" / f"rev16_{n}.jsonl"
+                                   for n in ("11", "14", "29", "32")]),
+    }
+    return evaluate(written, realistic, full=False), written, realistic
 
 
 def test_every_figure_is_scored_on_lines(results):
-    figures, written, real, spoken = results
-    assert figures["written_session_cv"]["n"] == len(written.lines.labels)
-    assert figures["written_leave_one_writer_out"]["n"] == len(written.lines.labels)
-    assert figures["real_cv"]["turns"] == len(real.lines.labels)
+    figures, written, realistic = results
+    for scheme in ("session_cv", "leave_one_writer_out"):
+        assert figures[f"written_{scheme}"]["n"] == len(written.lines.labels)
+        for name, corpus in realistic.items():
+            report = figures[f"{name}_{scheme}"]
+            assert report["turns"] == len(corpus.lines.labels)
+            assert 0 <= report["false_alarm_rate"] <= 1
     # Real chats split turns over lines: fewer passages than lines, every line scored.
+    real = realistic["real"]
     assert len(real.units.labels) < len(real.lines.labels)
-    for key in ("spoken_cv", "spoken_held_out"):
-        assert figures[key]["turns"] == len(spoken.lines.labels)
-        assert 0 <= figures[key]["false_alarm_rate"] <= 1
-        assert 0.5 <= figures[key]["auroc_any_mode"] <= 1
+
+
+def test_false_alarms_and_recall_are_given_by_turn_length(results):
+    figures, _, realistic = results
+    for name, corpus in realistic.items():
+        by_length = figures[f"{name}_session_cv"]["by_length"]
+        assert set(by_length) <= set(BUCKETS)
+        assert sum(b["turns"] for b in by_length.values()) == len(corpus.lines.labels)
+        assert sum(b["mode_turns"] for b in by_length.values()) == \
+            figures[f"{name}_session_cv"]["mode_turns"]
+    spoken = figures["spoken_session_cv"]
+    assert ">100" in spoken["by_length"] and 0.5 <= spoken["auroc_any_mode"] <= 1
+    # The windows-combined alternative is reported beside the shipped turn-level decision.
+    assert set(spoken["windows_combined"]) >= {"auroc_any_mode", "false_alarm_rate",
+                                                "by_length"}
 
 
 def test_written_scores_are_consistent(results):
@@ -43,5 +66,5 @@ def test_written_scores_are_consistent(results):
 
 def test_report_prints_every_part(results):
     text = format_report(results[0])
-    for title in ("leave-one-writer-out", "Real turns (MIBot)", "held out (model trained"):
+    for title in ("leave-one-writer-out", "Real typed chats (MIBot)", "rev16", "| >100 |"):
         assert title in text

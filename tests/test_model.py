@@ -31,7 +31,7 @@ def small_model(tmp_path_factory):
     files = [f for w in sorted(WRITTEN.iterdir()) if w.is_dir()
              for f in sorted(w.glob("*_s0[1-4].jsonl"))]
     out = tmp_path_factory.mktemp("model") / "pipe"
-    train_pipeline(files, out, seed=0)
+    train_pipeline(files, out, seed=0, combine_windows=True)
     return out
 
 
@@ -64,7 +64,7 @@ def test_label_clinician_option(small_model):
 def test_training_is_reproducible(small_model, tmp_path):
     files = [f for w in sorted(WRITTEN.iterdir()) if w.is_dir()
              for f in sorted(w.glob("*_s0[1-4].jsonl"))]
-    again = train_pipeline(files, None, seed=0)
+    again = train_pipeline(files, None, seed=0, combine_windows=True)
     first = mbt_nlp.load(model=str(small_model))
     text = "If he cared he would have rung. Talk is cheap."
     assert again(text)._.mbt_proba == first(text)._.mbt_proba
@@ -141,3 +141,62 @@ def test_cli_train_and_tag_with_model(tmp_path, small_model):
     assert all("mode" in r for r in records)
     bad = CliRunner().invoke(app, ["tag", str(EXAMPLE), "--prior", "calm=1", "-o", "-"])
     assert bad.exit_code == 2 and "--prior" in bad.output
+
+
+def test_clinician_turns_are_not_classified(small_model):
+    from mbt_nlp.annotation.turns import annotate_pairs
+
+    nlp = mbt_nlp.load(model=str(small_model))
+    pairs = list(annotate_pairs(nlp, read_transcript(EXAMPLE)))
+    clinician = [(r, d) for r, d in pairs if r["role"] == "clinician"]
+    assert clinician
+    for record, doc in clinician:
+        assert doc._.mbt_proba is None  # never scored: its probabilities were thrown away
+        assert record["mode"] is None and record["proba"] is None and record["segments"] == []
+
+
+def test_long_turn_is_judged_with_its_windows(small_model, tmp_path):
+    story = ("We drove down on the Friday after work and my sister had the kids in the back. "
+             "It rained the whole way and the satnav kept sending us through little villages. ")
+    verdict = ("And she didn't even look at me when we got there. She hates me. She has always "
+               "hated me, that's just a fact, nobody will ever change that, it just is.")
+    path = tmp_path / "long.txt"
+    path.write_text("T: How was the weekend?\nC: " + story * 4 + verdict + "\n", encoding="utf-8")
+    nlp = mbt_nlp.load(model=str(small_model))
+    doc = nlp(path.read_text().split("C: ", 1)[1].strip())
+    windows = doc.user_data["mbt_windows"]
+    assert len(windows) >= 3
+    pe = LABELS.index("psychic_equivalence")
+    strongest = max(windows, key=lambda w: w[1][pe])
+    assert "hates me" in doc.text[strongest[0][0]:strongest[0][1]]
+    record = annotate(read_transcript(path), nlp)[1]
+    if record["mode"] in MODES:  # a flag names the window that carries it, not the story
+        assert any("hates me" in record["text"][s["start"]:s["end"]] for s in record["segments"])
+        assert all(s["end"] - s["start"] < len(record["text"]) for s in record["segments"])
+
+
+def test_train_refuses_to_write_into_the_installed_package(tmp_path):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    from mbt_nlp.pipeline.build import bundled_model_dir
+
+    target = bundled_model_dir().parent / "somewhere_new"
+    result = CliRunner().invoke(app, ["train", str(WRITTEN / "w1"), "-o", str(target)])
+    assert result.exit_code == 2 and "inside the installed package" in result.output
+    assert not target.exists()
+
+
+def test_train_warns_on_tiny_one_session_data(tmp_path):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    one = sorted((WRITTEN / "w1").glob("*_s01.jsonl"))
+    result = CliRunner().invoke(app, ["train", *map(str, one), "-o", str(tmp_path / "m")])
+    assert "warning: only" in result.output and "1 session(s)" in result.output
+    assert result.exit_code == 0 and (tmp_path / "m" / "config.cfg").is_file()
+    # The windows combiner needs out-of-fold scores, so two sessions at least: one line.
+    result = CliRunner().invoke(app, ["train", *map(str, one), "--combine-windows",
+                                      "-o", str(tmp_path / "m2")])
+    assert result.exit_code == 1 and "at least two sessions" in result.output
+    assert "Traceback" not in result.output

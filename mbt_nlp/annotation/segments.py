@@ -1,6 +1,8 @@
 """Candidate segments: which sentences of a flagged turn carry the mode.
 
-A supervisor reading a long turn needs to see where the slip happens. Each
+A supervisor reading a long turn needs to see where the slip happens. A long
+turn that the classifier judged with its windows names the windows that carry
+the mode (their scores are already on the Doc). Otherwise each
 sentence of a flagged client turn is classified on its own; adjacent
 sentences flagged with the same mode form one segment. When no sentence is
 flagged on its own (the mode shows only across the turn), the sentence most
@@ -15,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict
-from mbt_nlp.pipeline.resources import MODES
+from mbt_nlp.pipeline.resources import LABELS, MODES
 
 
 def _segment(doc: Doc, start: int, end: int, mode: str, probability: float) -> dict[str, Any]:
@@ -25,12 +27,25 @@ def _segment(doc: Doc, start: int, end: int, mode: str, probability: float) -> d
             "markers": markers}
 
 
+def _window_segments(doc: Doc, windows: list, mode: str) -> list[dict[str, Any]]:
+    """A long turn judged with its windows (pipeline/windows.py): the window most likely
+    to carry the mode, and any other window at least as likely to carry it as not."""
+    column = LABELS.index(mode)
+    ranked = sorted(windows, key=lambda w: -float(w[1][column]))
+    chosen = [ranked[0]] + [w for w in ranked[1:] if float(w[1][column]) >= 0.5]
+    return [_segment(doc, start, end, mode, float(proba[column]))
+            for (start, end), proba in sorted(chosen, key=lambda w: w[0][0])]
+
+
 def candidate_segments(doc: Doc, nlp: Language) -> list[dict[str, Any]]:
     """Segments (char offsets into the turn) for a turn whose mode is a non-mentalizing one."""
     mode = doc._.mbt_mode
     proba = doc._.mbt_proba or {}
     if mode not in MODES:
         return []
+    windows = doc.user_data.get("mbt_windows")
+    if windows:
+        return _window_segments(doc, windows, mode)
     sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     sents = [s for s in sents if s.text.strip()]
     if len(sents) <= 1:

@@ -86,6 +86,7 @@ def annotate_pairs(
                 queue.append((passage, line))
                 doc = _make_doc(nlp, line.text, previous.get(session))
                 doc._.mbt_in_passage = joined
+                doc._.mbt_unlabelled = not labelled(passage)
                 yield doc
                 previous[session] = line.text
             if joined:
@@ -105,7 +106,8 @@ def annotate_pairs(
         for turn, line_doc in waiting:
             if labelled(passage) and line_doc._.mbt_mode is not None:
                 line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
-            yield to_record(turn, line_doc, passage, label_clinician=label_clinician), line_doc
+            yield to_record(turn, line_doc, passage, label_clinician=label_clinician,
+                            classified=judge_passages), line_doc
         waiting = []
 
 
@@ -121,7 +123,9 @@ def annotate(
 
 
 def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
-              label_clinician: bool = False) -> dict[str, Any]:
+              label_clinician: bool = False, classified: bool = False) -> dict[str, Any]:
+    """One output record; `classified`: the pipeline has a classifier, so every record
+    carries mode, proba and segments (null for turns that get no label)."""
     labelled = turn.role == CLIENT or label_clinician
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -142,7 +146,7 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         "discourse": doc._.mbt_discourse,
         "profile": doc._.mbt_profile,
     }
-    if doc._.mbt_proba is not None:
+    if classified or doc._.mbt_proba is not None:
         record["mode"] = doc._.mbt_mode if labelled else None
         record["proba"] = doc._.mbt_proba if labelled else None
         record["segments"] = (doc._.mbt_segments or []) if labelled else []

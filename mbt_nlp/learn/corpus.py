@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from mbt_nlp.annotation.turns import turn_docs
 from mbt_nlp.errors import InputError
 from mbt_nlp.pipeline.features import feature_rows
 from mbt_nlp.pipeline.resources import LABELS
+from mbt_nlp.pipeline.windows import window_docs
 from mbt_nlp.readers import read_transcript
 from mbt_nlp.transcript import CLIENT, Turn
 
@@ -61,7 +63,8 @@ def load_annotations(paths: Sequence[str | Path]) -> tuple[list[Turn], LabelledT
         for turn in read_transcript(file, input_format="jsonl"):
             all_turns.append(turn)
             label = turn.meta.get("label")
-            if turn.role != CLIENT:
+            # A sampled part keeps its uncoded turns as context only (`"coded": false`).
+            if turn.role != CLIENT or turn.meta.get("coded") is False:
                 continue
             if label not in LABELS:
                 raise InputError(f"client turn {turn.index} has label {label!r}; expected one "
@@ -85,9 +88,36 @@ class Corpus:
     units: LabelledTurns  # one per client passage, labelled by passage_label
     unit_of_line: np.ndarray  # for each line, the index of its passage in `units`
     X: pd.DataFrame  # features of `units`
+    W: pd.DataFrame  # features of the windows of long units (pipeline/windows.py)
+    window_unit: np.ndarray  # for each window, the index of its unit
+
+    @classmethod
+    def concat(cls, parts: Sequence[Corpus]) -> Corpus:
+        """One corpus of several parts (indices shifted; lines and units stay in order)."""
+        lines, units = LabelledTurns([], [], []), LabelledTurns([], [], [])
+        unit_of_line, window_unit = [], []
+        for part in parts:
+            unit_of_line.append(part.unit_of_line + len(units.turns))
+            window_unit.append(part.window_unit + len(units.turns))
+            for mine, theirs in ((lines, part.lines), (units, part.units)):
+                mine.turns += theirs.turns
+                mine.labels += theirs.labels
+                mine.writers += theirs.writers
+        return cls(lines, units, np.concatenate(unit_of_line),
+                   pd.concat([p.X for p in parts], ignore_index=True),
+                   pd.concat([p.W for p in parts], ignore_index=True),
+                   np.concatenate(window_unit))
 
     def per_line(self, unit_proba: np.ndarray) -> np.ndarray:
         return unit_proba[self.unit_of_line]
+
+    @cached_property
+    def unit_words(self) -> np.ndarray:
+        return np.array([len(t.text.split()) for t in self.units.turns], dtype=int)
+
+    @cached_property
+    def line_words(self) -> np.ndarray:
+        return np.array([len(t.text.split()) for t in self.lines.turns], dtype=int)
 
 
 def load_corpus(nlp: Language, paths: Sequence[str | Path]) -> Corpus:
@@ -107,14 +137,26 @@ def load_corpus(nlp: Language, paths: Sequence[str | Path]) -> Corpus:
         units.turns.append(unit)
         units.labels.append(passage_label([lines.labels[i] for i in numbers]))
         units.writers.append(lines.writers[numbers[0]])
-    return Corpus(lines, units, unit_of_line, featurize(nlp, context, units))
+    X, W, window_unit = featurize(nlp, context, units)
+    return Corpus(lines, units, unit_of_line, X, W, window_unit)
 
 
 def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
-              batch_size: int = 256) -> pd.DataFrame:
-    """Feature rows for the labelled turns, each processed with its previous turn."""
-    keep = {id(t) for t in wanted.turns}
-    pairs = [(t, d) for t, d in turn_docs(nlp, all_turns) if id(t) in keep]
-    docs = nlp.pipe((d for _, d in pairs), batch_size=batch_size)
-    rows = dict(zip((id(t) for t, _ in pairs), feature_rows(docs), strict=True))
-    return pd.DataFrame([rows[id(t)] for t in wanted.turns])
+              batch_size: int = 256) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Feature rows for the labelled turns (each processed with its previous turn) and
+    for their windows, with the index of each window's turn."""
+    position = {id(t): i for i, t in enumerate(wanted.turns)}
+    pairs = [(t, d) for t, d in turn_docs(nlp, all_turns) if id(t) in position]
+    components = [proc for _, proc in nlp.pipeline]
+    rows: list[dict[str, object]] = [{}] * len(wanted.turns)
+    window_rows: list[dict[str, object]] = []
+    window_unit: list[int] = []
+    for (turn, _), doc in zip(pairs, nlp.pipe((d for _, d in pairs), batch_size=batch_size),
+                              strict=True):
+        rows[position[id(turn)]] = feature_rows([doc])[0]
+        windows = window_docs(doc, nlp.make_doc, components)
+        window_rows += feature_rows(windows)
+        window_unit += [position[id(turn)]] * len(windows)
+    columns = list(rows[0]) if rows else None
+    return (pd.DataFrame(rows), pd.DataFrame(window_rows, columns=columns),
+            np.asarray(window_unit, dtype=int))

@@ -1,196 +1,222 @@
 """Evaluation of the mode classifier: printed figures, never timed unit tests.
 
-- written corpus: session-grouped cross-validation and leave-one-writer-out;
-- real turns (MIBot): grouped cross-validation in which every fold trains on
-  the written corpus plus the other real sessions, scored after the prior
-  adjustment and decision rule, as the tool runs;
-- ablation (signals only, n-grams only, both) and a learning curve, each on
-  written and on real turns.
+- written corpus (balanced for training): session-grouped cross-validation and
+  leave-one-writer-out, on the raw probabilities (argmax);
+- the parts labelled at a realistic prevalence (`realistic`: real MIBot chats,
+  spoken sessions, rev16 podcast speech): scored as the tool runs (turn and
+  window evidence combined, prior adjustment, decision rule), overall and **by
+  turn length**, beside the turn-level model alone;
+- both under session-grouped CV and leave-one-writer-out, every part in
+  training together as `mbt train` does;
+- optionally (`full`) an ablation of the feature views.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from mbt_nlp.learn.corpus import Corpus
-from mbt_nlp.learn.metrics import align, classification_report, expected_calibration_error
-from mbt_nlp.learn.training import DEFAULT_C, build_model, class_prior
+from mbt_nlp.learn.metrics import (
+    BUCKETS,
+    align,
+    classification_report,
+    expected_calibration_error,
+    length_bucket,
+)
+from mbt_nlp.learn.training import (
+    DEFAULT_C,
+    class_prior,
+    combiner_features,
+    fit_combiner,
+    length_weights,
+    out_of_fold,
+)
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, any_mode, decide
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
-
-def _fit_predict(X_train, y_train, X_test, view, seed, C) -> np.ndarray:
-    model = build_model(view, seed, C).fit(X_train, np.asarray(y_train))
-    return align(model.predict_proba(X_test), model.classes_)
+THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 
 
-def _sample_sessions(sessions: Sequence[str], fraction: float, seed: int) -> np.ndarray:
-    """Row mask keeping a random `fraction` of the sessions."""
-    unique = sorted(set(sessions))
-    rng = np.random.default_rng(seed)
-    keep = set(rng.choice(unique, size=max(1, round(fraction * len(unique))), replace=False))
-    return np.array([s in keep for s in sessions])
+def two_level_cv(corpus: Corpus, groups: Sequence[str], *, folds: int = 5, seed: int = 0,
+                 C: float = DEFAULT_C, view: str = "both") -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold raw probabilities for every unit: the base model's (turn only) and the
+    combined decision's (turn and windows). No group is ever in its own training folds:
+    the base scores are out-of-fold, and the combiner is cross-validated on them with
+    the same groups."""
+    units, windows = out_of_fold(corpus, groups, folds=folds, seed=seed, C=C, view=view)
+    features = combiner_features(corpus, units, windows)
+    labels, words = np.asarray(corpus.units.labels), corpus.unit_words
+    combined = np.zeros_like(units)
+    for train, test in GroupKFold(n_splits=min(folds, len(set(groups)))).split(
+            features, groups=groups):
+        combiner = fit_combiner(features[train], labels[train], words[train])
+        combined[test] = align(combiner.predict_proba(features[test]), combiner.classes_)
+    return units, combined
 
 
-def grouped_cv(corpus: Corpus, groups: Sequence[str], *, view: str, seed: int, C: float,
-               fraction: float = 1.0, folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities for each passage; `groups` are never split."""
-    X, y = corpus.X, np.asarray(corpus.units.labels)
-    sessions = np.asarray(corpus.units.sessions)
-    proba = np.zeros((len(y), len(LABELS)))
-    n_groups = len(set(groups))
-    for train, test in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
-        if fraction < 1:
-            train = train[_sample_sessions(sessions[train], fraction, seed)]
-        proba[test] = _fit_predict(X.iloc[train], y[train], X.iloc[test], view, seed, C)
-    return proba
+def _rates(flagged: np.ndarray, gold_mode: np.ndarray) -> dict[str, Any]:
+    ordinary = ~gold_mode
+    return {
+        "turns": len(flagged),
+        "ordinary_turns": int(ordinary.sum()),
+        "false_alarm_rate": round(float(flagged[ordinary].mean()), 4) if ordinary.any() else None,
+        "mode_turns": int(gold_mode.sum()),
+        "modes_found": int(flagged[gold_mode].sum()),
+        "recall_of_modes": round(float(flagged[gold_mode].mean()), 4) if gold_mode.any()
+        else None,
+    }
 
 
-def real_cv(written: Corpus, real: Corpus, *, view: str, seed: int, C: float,
-            fraction: float = 1.0, folds: int = 5, extra: Sequence[Corpus] = (),
-            by_writer: bool = False) -> np.ndarray:
-    """Raw probabilities for the passages of `real`, a part at a realistic prevalence.
-
-    Each fold trains on the written corpus (a `fraction` of its sessions), the
-    `extra` parts, and the other sessions (or, `by_writer`, writers) of `real`.
-    """
-    yr, yw = np.asarray(real.units.labels), np.asarray(written.units.labels)
-    keep_w = (_sample_sessions(written.units.sessions, fraction, seed) if fraction < 1
-              else np.ones(len(yw), bool))
-    fixed_X = pd.concat([written.X[keep_w], *(c.X for c in extra)], ignore_index=True)
-    fixed_y = np.concatenate([yw[keep_w], *(np.asarray(c.units.labels) for c in extra)])
-    proba = np.zeros((len(yr), len(LABELS)))
-    groups = real.units.writers if by_writer else real.units.sessions
-    splits = GroupKFold(n_splits=min(folds, len(set(groups)))).split(real.X, yr, groups)
-    for train, test in splits:
-        X_train = pd.concat([fixed_X, real.X.iloc[train]], ignore_index=True)
-        y_train = np.concatenate([fixed_y, yr[train]])
-        proba[test] = _fit_predict(X_train, y_train, real.X.iloc[test], view, seed, C)
-    return proba
-
-
-def held_out(train: Sequence[Corpus], test: Corpus, *, seed: int, C: float) -> np.ndarray:
-    """Raw probabilities for `test` passages from one model that never saw any of it."""
-    X = pd.concat([c.X for c in train], ignore_index=True)
-    y = np.concatenate([np.asarray(c.units.labels) for c in train])
-    return _fit_predict(X, y, test.X, "both", seed, C)
-
-
-def real_speech_report(y: Sequence[str], raw: np.ndarray, train_prior: dict[str, float],
-                       prior: dict[str, float], threshold: float) -> dict[str, Any]:
-    """Screening figures on real turns, after the prior adjustment and decision rule."""
+def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
+                     train_prior: Mapping[str, float], prior: Mapping[str, float],
+                     threshold: float) -> dict[str, Any]:
+    """Figures on turns at a realistic prevalence, after the prior adjustment and the
+    decision rule, overall and by turn length."""
     proba = adjust(raw, LABELS, train_prior, prior)
     decided = decide(proba, LABELS, threshold)
     gold_mode = np.array([label in MODES for label in y])
     flagged = np.array([label in MODES for label in decided])
     p_mode = any_mode(proba, LABELS)
+    buckets = np.array([length_bucket(n) for n in words])
     report: dict[str, Any] = {
-        "turns": len(y),
-        "gold_mode_turns": int(gold_mode.sum()),
-        "real_prior": {label: round(float(np.mean([v == label for v in y])), 4)
-                       for label in LABELS},
-        "false_alarm_rate": round(float(flagged[~gold_mode].mean()), 4),
+        **_rates(flagged, gold_mode),
         "flagged_turns": int(flagged.sum()),
-        "recall_of_modes": round(float(flagged[gold_mode].mean()), 4) if gold_mode.any()
-        else None,
+        "prevalence": {label: round(float(np.mean([v == label for v in y])), 4)
+                       for label in LABELS},
         "auroc_any_mode": round(float(roc_auc_score(gold_mode, p_mode)), 4)
         if 0 < gold_mode.sum() < len(y) else None,
         "ece": round(expected_calibration_error(y, proba), 4),
+        "by_length": {b: _rates(flagged[buckets == b], gold_mode[buckets == b])
+                      for b in BUCKETS if (buckets == b).any()},
         "operating_points": [],
     }
-    for t in (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.5):
+    for t in THRESHOLDS:
         f = p_mode >= t
+        by_length = {b: _rates(f[buckets == b], gold_mode[buckets == b])
+                     for b in BUCKETS if (buckets == b).any()}
+        worst = max((r["false_alarm_rate"] for r in by_length.values()
+                     if r["false_alarm_rate"] is not None), default=0.0)
         report["operating_points"].append({
-            "threshold": t,
-            "false_alarm_rate": round(float(f[~gold_mode].mean()), 4),
-            "recall_of_modes": round(float(f[gold_mode].mean()), 4) if gold_mode.any() else None,
+            "threshold": t, **{k: v for k, v in _rates(f, gold_mode).items()
+                               if k in ("false_alarm_rate", "recall_of_modes")},
+            "worst_bucket_false_alarm_rate": worst, "by_length": by_length,
         })
     return report
 
 
-def evaluate(written: Corpus, real: Corpus, spoken: Corpus | None = None, *, seed: int = 0,
+def balanced_report(corpus: Corpus, raw: np.ndarray,
+                    train_prior: Mapping[str, float]) -> dict[str, Any]:
+    """Per-label scores on a corpus balanced for training (the written one): the turn
+    model's probabilities moved from the training prior to that corpus's own label mix,
+    then the most likely label, so that a written corpus is judged at its own prior
+    as a real one is judged at a real prior."""
+    own = class_prior(corpus.units.labels)
+    p = corpus.per_line(adjust(raw, LABELS, train_prior, own))
+    return classification_report(corpus.lines.labels, [LABELS[j] for j in p.argmax(1)], p)
+
+
+def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
              C: float = DEFAULT_C, prior: dict[str, float] | None = None,
              threshold: float = DEFAULT_THRESHOLD, full: bool = True) -> dict[str, Any]:
     """All figures as one dict (written to models/metrics.json by `mbt evaluate`).
 
-    `real` and `spoken` are the parts labelled at a realistic prevalence: each is
-    cross-validated by session with the written corpus and the other part in
-    training. `spoken` is also scored leave-one-writer-out (when it has several
-    writers) and by a model that never saw any of it. Models are trained and
+    Every part is trained on together, as `mbt train` does, under two groupings:
+    sessions (5-fold) and writers (leave one writer out; MIBot and rev16 are one
+    source each, so there the whole part is held out). Models are trained and
     applied on passages; every figure is scored on lines.
     """
     prior = dict(prior or DEFAULT_PRIOR)
-    parts = [written, real] + ([spoken] if spoken is not None else [])
-    train_prior = class_prior([label for c in parts for label in c.units.labels])
-
-    def line_report(corpus: Corpus, unit_proba: np.ndarray) -> dict[str, Any]:
-        p = corpus.per_line(unit_proba)
-        return classification_report(corpus.lines.labels, [LABELS[i] for i in p.argmax(1)], p)
-
-    def written_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
-        return line_report(written, grouped_cv(written, written.units.sessions, view=view,
-                                               seed=seed, C=C, fraction=fraction))
-
-    def realistic_scores(target: Corpus, view: str, fraction: float = 1.0,
-                         by_writer: bool = False) -> dict[str, Any]:
-        extra = [c for c in parts[1:] if c is not target]
-        raw = real_cv(written, target, view=view, seed=seed, C=C, fraction=fraction,
-                      extra=extra, by_writer=by_writer)
-        return real_speech_report(target.lines.labels, target.per_line(raw), train_prior,
-                                  prior, threshold)
-
-    def real_scores(view: str, fraction: float = 1.0) -> dict[str, Any]:
-        return realistic_scores(real, view, fraction)
-
-    lowo = grouped_cv(written, written.units.writers, view="both", seed=seed, C=C, folds=99)
-    results: dict[str, Any] = {
-        "settings": {"seed": seed, "C": C, "threshold": threshold, "prior": prior},
-        "written_session_cv": written_scores("both"),
-        "written_leave_one_writer_out": line_report(written, lowo),
-        "real_cv": real_scores("both"),
+    names = ["written", *realistic]
+    parts = [written, *realistic.values()]
+    union = Corpus.concat(parts)
+    offsets = np.cumsum([0] + [len(c.units.labels) for c in parts])
+    labels = union.units.labels
+    train_prior = class_prior(labels, length_weights(labels, union.unit_words))
+    schemes = {
+        "session_cv": [f"{n}/{s}" for n, c in zip(names, parts, strict=True)
+                       for s in c.units.sessions],
+        "leave_one_writer_out": [f"{n}/{w}" for n, c in zip(names, parts, strict=True)
+                                 for w in c.units.writers],
+        # A model that never saw any data of this kind (e.g. no real speech at all).
+        "leave_one_part_out": [n for n, c in zip(names, parts, strict=True)
+                               for _ in c.units.labels],
     }
-    if spoken is not None:
-        results["spoken_cv"] = realistic_scores(spoken, "both")
-        if len(set(spoken.units.writers)) > 1:
-            results["spoken_leave_one_writer_out"] = realistic_scores(spoken, "both",
-                                                                      by_writer=True)
-        unseen = held_out([written, real], spoken, seed=seed, C=C)
-        results["spoken_held_out"] = real_speech_report(
-            spoken.lines.labels, spoken.per_line(unseen),
-            class_prior(written.units.labels + real.units.labels), prior, threshold)
+    results: dict[str, Any] = {
+        "settings": {"seed": seed, "C": C, "threshold": threshold, "prior": prior,
+                     "length_buckets_words": list(BUCKETS)},
+    }
+    for scheme, groups in schemes.items():
+        folds = 5 if scheme == "session_cv" else 99
+        turn_only, combined = two_level_cv(union, groups, folds=folds, seed=seed, C=C)
+        for i, (name, corpus) in enumerate(zip(names, parts, strict=True)):
+            rows = slice(offsets[i], offsets[i + 1])
+            if name == "written":
+                results[f"written_{scheme}"] = balanced_report(corpus, turn_only[rows],
+                                                               train_prior)
+                continue
+            report = screening_report(corpus.lines.labels, corpus.line_words,
+                                      corpus.per_line(turn_only[rows]), train_prior, prior,
+                                      threshold)
+            both = screening_report(corpus.lines.labels, corpus.line_words,
+                                    corpus.per_line(combined[rows]), train_prior, prior,
+                                    threshold)
+            # The alternative `mbt train --combine-windows`: turn and window evidence combined.
+            report["windows_combined"] = {k: both[k] for k in (
+                "auroc_any_mode", "false_alarm_rate", "recall_of_modes", "by_length")}
+            results[f"{name}_{scheme}"] = report
     if full:
-        results["ablation"] = {
-            view: {"written_macro_f1": written_scores(view)["macro_f1"],
-                   "real": {k: v for k, v in real_scores(view).items()
-                            if k in ("auroc_any_mode", "false_alarm_rate", "recall_of_modes")}}
-            for view in ("signals", "ngrams", "both")
-        }
-        results["learning_curve"] = [
-            {"fraction": f, "written_macro_f1": written_scores("both", f)["macro_f1"],
-             "real": {k: v for k, v in real_scores("both", f).items()
-                      if k in ("auroc_any_mode", "false_alarm_rate", "recall_of_modes")}}
-            for f in (0.25, 0.5, 0.75, 1.0)
-        ]
+        results["ablation"] = {}
+        for view in ("signals", "ngrams"):
+            turn_only, _ = two_level_cv(union, schemes["session_cv"], seed=seed, C=C,
+                                        view=view)
+            row: dict[str, Any] = {}
+            for i, (name, corpus) in enumerate(zip(names, parts, strict=True)):
+                rows = slice(offsets[i], offsets[i + 1])
+                if name == "written":
+                    row["written_macro_f1"] = balanced_report(corpus, turn_only[rows],
+                                                              train_prior)["macro_f1"]
+                    continue
+                r = screening_report(corpus.lines.labels, corpus.line_words,
+                                     corpus.per_line(turn_only[rows]), train_prior, prior,
+                                     threshold)
+                row[name] = {k: r[k] for k in ("auroc_any_mode", "false_alarm_rate",
+                                                "recall_of_modes")}
+            results["ablation"][view] = row
     return results
 
 
-def _screening_table(title: str, real: dict[str, Any]) -> list[str]:
-    lines = [f"## {title}, prior-adjusted", "",
-             f"turns {real['turns']} · gold mode turns {real['gold_mode_turns']} · "
-             f"false alarms {real['false_alarm_rate']:.3f} · recall of modes "
-             f"{real['recall_of_modes']} · AUROC P(any mode) {real['auroc_any_mode']} · "
-             f"ECE {real['ece']:.3f} · flagged {real['flagged_turns']}", "",
-             "| threshold on P(any mode) | false alarms | recall |", "|---|---|---|"]
-    lines += [f"| {p['threshold']} | {p['false_alarm_rate']:.3f} | {p['recall_of_modes']} |"
-              for p in real["operating_points"]]
+def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
+    lines = [f"## {title}", "",
+             f"turns {r['turns']} · gold mode turns {r['mode_turns']} · false alarms "
+             f"{r['false_alarm_rate']} · recall of modes {r['recall_of_modes']} "
+             f"({r['modes_found']} of {r['mode_turns']}) · AUROC P(any mode) "
+             f"{r['auroc_any_mode']} · ECE {r['ece']:.3f} · flagged {r['flagged_turns']}", "",
+             "| words | turns | false alarms | ordinary turns | recall | mode turns |",
+             "|---|---|---|---|---|---|"]
+    for bucket, b in r["by_length"].items():
+        lines.append(f"| {bucket} | {b['turns']} | {b['false_alarm_rate']} | "
+                     f"{b['ordinary_turns']} | {b['recall_of_modes']} | {b['mode_turns']} |")
+    if "windows_combined" in r:
+        c = r["windows_combined"]
+        lines += ["", f"With turn and window evidence combined (`--combine-windows`): false "
+                  f"alarms {c['false_alarm_rate']} · recall {c['recall_of_modes']} · AUROC "
+                  f"{c['auroc_any_mode']}"]
+    lines += ["", "| threshold on P(any mode) | false alarms | worst length bucket | recall |",
+              "|---|---|---|---|"]
+    lines += [f"| {p['threshold']} | {p['false_alarm_rate']} | "
+              f"{p['worst_bucket_false_alarm_rate']} | {p['recall_of_modes']} |"
+              for p in r["operating_points"]]
     lines.append("")
     return lines
+
+
+TITLES = {"real": "Real typed chats (MIBot)", "spoken": "Spoken sessions",
+          "rev16": "Real verbatim speech (rev16 podcasts)"}
 
 
 def format_report(results: dict[str, Any]) -> str:
@@ -208,28 +234,25 @@ def format_report(results: dict[str, Any]) -> str:
                   + ", ".join(r["confusion"]["labels"]) + ")", ""]
         lines += ["    " + " ".join(f"{n:5d}" for n in row) for row in r["confusion"]["matrix"]]
         lines.append("")
-    for key, title in (
-            ("real_cv", "Real turns (MIBot), session-grouped 5-fold CV"),
-            ("spoken_cv", "Spoken-style sessions at a realistic prevalence, session-grouped "
-                          "5-fold CV"),
-            ("spoken_leave_one_writer_out", "Spoken-style sessions, leave-one-writer-out "
-                                            "(the other spoken writers in training)"),
-            ("spoken_held_out", "Spoken-style sessions, held out (model trained on written "
-                                "and real only)")):
-        if key in results:
-            lines += _screening_table(title, results[key])
+    for key in results:
+        for suffix, scheme in (("_session_cv", "session-grouped 5-fold CV"),
+                               ("_leave_one_writer_out", "leave-one-writer-out (rev16: "
+                                "leave-one-show-out; MIBot, one source, held out whole)"),
+                               ("_leave_one_part_out", "whole part held out (no data of "
+                                "this kind in training)")):
+            if key.endswith(suffix) and not key.startswith("written"):
+                name = key.removesuffix(suffix)
+                lines += _screening_table(f"{TITLES.get(name, name)}, {scheme}, as tagged "
+                                          "(prior-adjusted, default threshold)", results[key])
     if "ablation" in results:
-        lines += ["## Ablation", "", "| view | written macro-F1 | real AUROC | real false alarms "
-                  "| real recall |", "|---|---|---|---|---|"]
+        names = [k for k in next(iter(results["ablation"].values())) if k != "written_macro_f1"]
+        lines += ["## Ablation (session-grouped CV)", "",
+                  "| view | written macro-F1 | " + " | ".join(
+                      f"{n} AUROC / false alarms / recall" for n in names) + " |",
+                  "|---|---|" + "---|" * len(names)]
         for view, r in results["ablation"].items():
-            lines.append(f"| {view} | {r['written_macro_f1']:.3f} | {r['real']['auroc_any_mode']} "
-                         f"| {r['real']['false_alarm_rate']} | {r['real']['recall_of_modes']} |")
-        lines += ["", "## Learning curve (share of written sessions used for training)", "",
-                  "| sessions | written macro-F1 | real AUROC | real false alarms | real recall |",
-                  "|---|---|---|---|---|"]
-        for r in results["learning_curve"]:
-            lines.append(f"| {r['fraction']:.0%} | {r['written_macro_f1']:.3f} | "
-                         f"{r['real']['auroc_any_mode']} | {r['real']['false_alarm_rate']} | "
-                         f"{r['real']['recall_of_modes']} |")
+            cells = [f"{r[n]['auroc_any_mode']} / {r[n]['false_alarm_rate']} / "
+                     f"{r[n]['recall_of_modes']}" for n in names]
+            lines.append(f"| {view} | {r['written_macro_f1']:.3f} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

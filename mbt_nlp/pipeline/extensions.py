@@ -19,6 +19,9 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Set by the caller: this line is judged with its passage (passages.py), so the
     # classifier leaves it alone and the passage's mode is given to it afterwards.
     "mbt_in_passage": {"default": False},
+    # Set by the caller: this turn gets no mode (a clinician turn, unless asked), so the
+    # classifier does not spend time on it.
+    "mbt_unlabelled": {"default": False},
     # Markers that the context component cancelled, with the reason (dicts).
     "mbt_cancelled": {"default": None},
     # Turn-level discourse signals (dict of floats), from mbt_discourse.

@@ -17,7 +17,7 @@ from functools import cache
 
 from spacy.tokens import Doc
 
-from mbt_nlp.pipeline.extensions import DISFLUENCY_KEY, SPANS_KEY
+from mbt_nlp.pipeline.extensions import SPANS_KEY
 from mbt_nlp.pipeline.resources import FAMILIES, lexicon_set
 from mbt_nlp.pipeline.rules import RuleSet
 from mbt_nlp.pipeline.words import client_tokens
@@ -51,7 +51,10 @@ def feature_names() -> tuple[str, ...]:
     names += [f"family_{family}" for family in FAMILIES]
     names += [f"cancelled_{reason}" for reason in CANCEL_REASONS]
     names += [f"discourse_{key}" for key in DISCOURSE_KEYS]
-    names += ["log_words", "questions", "filler_rate", "interjections"]
+    # No filler or interjection counts: whether a transcriber writes "[laughs]", "(T: Mhm)"
+    # or every "um" depends on the transcription service, not on the speaker's stance;
+    # a model that used them flagged real verbatim speech, which has none.
+    names += ["log_words", "questions"]
     names += [f"profile_{key}" for key in PROFILE_KEYS]
     names += [f"rate_{name}" for name in RATE_LEXICONS] + ["rate_absolute", "rate_negation"]
     return tuple(names)
@@ -72,7 +75,6 @@ def doc_features(doc: Doc) -> dict[str, float]:
     n = max(len(words), 1)
     discourse = doc._.mbt_discourse or {}
     profile = doc._.mbt_profile or {}
-    noise = Counter(s.label_ for s in doc.spans.get(DISFLUENCY_KEY, []))
 
     features: dict[str, float] = {}
     for label in marker_labels():
@@ -85,8 +87,6 @@ def doc_features(doc: Doc) -> dict[str, float]:
         features[f"discourse_{key}"] = float(discourse.get(key, 0.0))
     features["log_words"] = math.log1p(len(words))
     features["questions"] = math.log1p(float(discourse.get("questions", 0.0)))
-    features["filler_rate"] = noise["FILLER"] / (n + noise["FILLER"])
-    features["interjections"] = math.log1p(noise["INTERJECTION"] + noise["ARTEFACT"])
     for key in PROFILE_KEYS:
         features[f"profile_{key}"] = float(profile.get(key, 0.0))
     counts = Counter(words)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -24,8 +25,11 @@ from mbt_nlp.pipeline.features import feature_rows
 from mbt_nlp.pipeline.model_file import load_model, save_model
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
 from mbt_nlp.pipeline.resources import LABELS
+from mbt_nlp.pipeline.stacking import stack_features
+from mbt_nlp.pipeline.windows import window_docs
 
 MODEL_FILE = "model.skops"
+COMBINER_FILE = "combiner.skops"
 SETTINGS_FILE = "settings.json"
 
 
@@ -45,14 +49,19 @@ class ModeClassifier:
     def __init__(self, nlp: Language, name: str = "mbt_classifier") -> None:
         register_extensions()
         self.name = name
+        self.nlp = nlp  # to run a long turn's windows through the components before this one
         self.model: Any = None
+        self.combiner: Any = None
         self.settings: dict[str, Any] = {}
 
-    def set_model(self, model: Any, settings: Mapping[str, Any]) -> None:
+    def set_model(self, model: Any, settings: Mapping[str, Any], combiner: Any = None) -> None:
+        """The base model, its settings and, optionally, the combiner of turn and window
+        evidence (pipeline/stacking.py)."""
         missing = {"train_prior", "classes"} - set(settings)
         if missing:
             raise ModelError(f"classifier settings lack {sorted(missing)}")
         self.model = model
+        self.combiner = combiner
         self.settings = {"target_prior": dict(DEFAULT_PRIOR), "threshold": DEFAULT_THRESHOLD,
                          **settings}
 
@@ -67,17 +76,57 @@ class ModeClassifier:
     def rule_reasons(self) -> dict[str, str]:
         return {}
 
+    def _base_proba(self, docs: list[Doc]) -> np.ndarray:
+        raw = self.model.predict_proba(pd.DataFrame(feature_rows(docs)))
+        out = np.zeros((len(docs), len(LABELS)))
+        for j, c in enumerate(self.model.classes_):
+            out[:, LABELS.index(str(c))] = raw[:, j]
+        return out
+
+    def _upstream(self) -> list[Any]:
+        names = self.nlp.pipe_names
+        before = names[: names.index(self.name)] if self.name in names else names
+        return [self.nlp.get_pipe(n) for n in before]
+
+    def raw_proba(self, docs: list[Doc]) -> np.ndarray:
+        """Probabilities at the training prior (columns in LABELS order): the base model's
+        on the turn, combined with its windows' where the model has a combiner. Each
+        window's base probabilities are kept on the Doc for the segments."""
+        turns = self._base_proba(docs)
+        if self.combiner is None:
+            return turns
+        components = self._upstream()
+        windows = [window_docs(doc, self.nlp.make_doc, components) for doc in docs]
+        flat = [w for ws in windows for w in ws]
+        flat_proba = self._base_proba(flat) if flat else np.zeros((0, len(LABELS)))
+        per_turn, at = [], 0
+        for doc, ws in zip(docs, windows, strict=True):
+            per_turn.append(flat_proba[at:at + len(ws)])
+            doc.user_data["mbt_windows"] = [
+                (w.user_data["mbt_window"], row) for w, row in zip(ws, per_turn[-1], strict=True)]
+            at += len(ws)
+        raw = self.combiner.predict_proba(stack_features(turns, per_turn))
+        out = np.zeros_like(turns)
+        for j, c in enumerate(self.combiner.classes_):
+            out[:, LABELS.index(str(c))] = raw[:, j]
+        return out
+
     def predict(self, docs: list[Doc]) -> tuple[list[dict[str, float]], list[str]]:
         if self.model is None:
             raise ModelError("mbt_classifier has no trained model (train one with `mbt train`)")
-        frame = pd.DataFrame(feature_rows(docs))
-        raw = self.model.predict_proba(frame)
-        classes = [str(c) for c in self.model.classes_]
-        proba = adjust(raw, classes, self.settings["train_prior"], self.settings["target_prior"])
-        modes = decide(proba, classes, self.settings["threshold"])
-        dicts = [{c: round(float(p), 4) for c, p in zip(classes, row, strict=True)}
+        to_target = (self.settings["train_prior"], self.settings["target_prior"])
+        proba = adjust(self.raw_proba(docs), LABELS, *to_target)
+        for doc in docs:  # the windows' scores too, so segments report the same scale
+            if windows := doc.user_data.get("mbt_windows"):
+                adjusted = adjust(np.array([row for _, row in windows]), LABELS, *to_target)
+                # Plain lists: user_data travels with the Doc between processes (n_process).
+                doc.user_data["mbt_windows"] = [
+                    [list(bounds), [round(float(x), 4) for x in row]]
+                    for (bounds, _), row in zip(windows, adjusted, strict=True)]
+        modes = decide(proba, LABELS, self.settings["threshold"])
+        dicts = [{label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)}
                  for row in proba]
-        return [{label: d.get(label, 0.0) for label in LABELS} for d in dicts], modes
+        return dicts, modes
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -93,7 +142,7 @@ class ModeClassifier:
             yield from self._label(batch)
 
     def _label(self, docs: list[Doc]) -> list[Doc]:
-        judged = [doc for doc in docs if not doc._.mbt_in_passage]
+        judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
         if not judged:
             return docs
         probas, modes = self.predict(judged)
@@ -108,6 +157,8 @@ class ModeClassifier:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         save_model(self.model, path / MODEL_FILE)
+        if self.combiner is not None:
+            save_model(self.combiner, path / COMBINER_FILE)
         (path / SETTINGS_FILE).write_text(json.dumps(self.settings, indent=1), encoding="utf-8")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ModeClassifier:
@@ -117,5 +168,7 @@ class ModeClassifier:
         except (OSError, json.JSONDecodeError) as err:
             raise ModelError(f"cannot read classifier settings ({type(err).__name__})",
                              path / SETTINGS_FILE) from None
-        self.set_model(load_model(path / MODEL_FILE), settings)
+        combiner = (load_model(path / COMBINER_FILE) if (path / COMBINER_FILE).is_file()
+                    else None)
+        self.set_model(load_model(path / MODEL_FILE), settings, combiner)
         return self

@@ -41,8 +41,10 @@ class DiscourseConfig:
         check_keys(data["unanchored"], {"min_words", "min_abstractness", "max_anchors",
                                         "min_abstract_words", "max_affect_rate"}, set(),
                    source, "'unanchored'")
-        check_keys(data["circular"], {"min_words", "ngram", "min_repeats"}, set(), source,
-                   "'circular'")
+        check_keys(data["circular"], {"min_words", "ngram", "min_repeats", "min_gap_words",
+                                      "min_repeats_per_100_words", "words_per_word_repeat",
+                                      "min_abstractness"},
+                   set(), source, "'circular'")
         for rule in data["rules"]:
             check_keys(rule, {"id", "label", "family", "reason"}, set(), source, "discourse rule")
         for name in [*data["abstract_lexicons"], *data["concrete_lexicons"],
@@ -113,7 +115,7 @@ class DiscourseSignals:
         total = abstract_rate + concrete_rate
         abstractness = abstract_rate / total if total else 0.0
 
-        repeats, repeat_spans = self._repetition(doc, content, n)
+        repeats, repeat_spans = self._repetition(doc, content, n, abstractness)
         echo = self._echo(content, doc._.mbt_previous_text)
         signals = {
             "words": float(n),
@@ -141,37 +143,47 @@ class DiscourseSignals:
                               kb_id=rule["family"], span_id=rule["id"]))
         return signals, spans
 
-    def _repetition(self, doc: Doc, content: list[Token], n_words: int) -> tuple[float, list[Span]]:
+    def _repetition(self, doc: Doc, content: list[Token], n_words: int,
+                    abstractness: float) -> tuple[float, list[Span]]:
         """Share of content n-grams that recur, plus spans on the recurrences.
 
-        Circular talk restates the same phrases (recurring n-grams) or keeps
-        returning to one word (a content word used more than three times).
+        Circular talk comes back to the same phrases across the turn (an n-gram
+        recurring at least `min_gap_words` content words after its last use) or
+        keeps returning to one word (used more than 3 times, and more often than
+        once per `words_per_word_repeat` words, since long talk reuses words).
+        Immediate restarts ("I was, I was") are not here at all: the context
+        component marks them as disfluencies. Fires only at a rate (a long turn
+        needs proportionally more recurrences than a short one) and only on talk
+        about minds (`min_abstractness`): a story that names the same game, shop
+        or person five times is concrete, not going round in circles.
         """
         c = self.config.data["circular"]
-        k = c["ngram"]
+        k, gap = c["ngram"], c["min_gap_words"]
         grams = [tuple(t.lower_ for t in content[i:i + k]) for i in range(len(content) - k + 1)]
         if not grams:
             return 0.0, []
-        gram_counts = Counter(grams)
+        last_seen: dict[tuple[str, ...], int] = {}
+        recurring: list[int] = []  # positions of n-grams that come back after a gap
+        for i, gram in enumerate(grams):
+            if gram in last_seen and i - last_seen[gram] >= gap:
+                recurring.append(i)
+            last_seen[gram] = i
         word_counts = Counter(t.lower_ for t in content)
-        share = sum(v for v in gram_counts.values() if v > 1) / len(grams)
-        repeats = sum(v - 1 for v in gram_counts.values() if v > 1) + sum(
-            v - 3 for v in word_counts.values() if v > 3
-        )
-        if n_words < c["min_words"] or repeats < c["min_repeats"]:
+        word_limit = max(3, n_words // c["words_per_word_repeat"])
+        excess = {w: v - word_limit for w, v in word_counts.items() if v > word_limit}
+        share = len(recurring) / len(grams)
+        repeats = len(recurring) + sum(excess.values())
+        if (n_words < c["min_words"] or repeats < c["min_repeats"]
+                or abstractness < c["min_abstractness"]
+                or 100 * repeats / max(n_words, 1) < c["min_repeats_per_100_words"]):
             return share, []
         rule = self.rules["pr.discourse_circular"]
-        spans: list[Span] = []
-        seen_grams: set[tuple[str, ...]] = set()
-        for i, gram in enumerate(grams):
-            if gram_counts[gram] > 1 and gram in seen_grams:
-                spans.append(Span(doc, content[i].i, content[i + k - 1].i + 1,
-                                  label=rule["label"], kb_id=rule["family"], span_id=rule["id"]))
-            seen_grams.add(gram)
+        spans = [Span(doc, content[i].i, content[i + k - 1].i + 1, label=rule["label"],
+                      kb_id=rule["family"], span_id=rule["id"]) for i in recurring]
         seen_words: Counter[str] = Counter()
         for tok in content:
             seen_words[tok.lower_] += 1
-            if word_counts[tok.lower_] > 3 and seen_words[tok.lower_] > 3:
+            if tok.lower_ in excess and seen_words[tok.lower_] > word_limit:
                 spans.append(Span(doc, tok.i, tok.i + 1, label=rule["label"],
                                   kb_id=rule["family"], span_id=rule["id"]))
         return share, spans

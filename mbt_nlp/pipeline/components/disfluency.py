@@ -87,18 +87,46 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
     return spans
 
 
+# Longest phrase checked for an immediate restart ("at the- at the", "I was, I was").
+MAX_RESTART_WORDS = 4
+
+
+def _word(tok) -> str:
+    return tok.lower_.rstrip("-—–")
+
+
 def repeat_spans(doc: Doc) -> list[Span]:
-    """Stutters and restarts: "I I don't", "was- I went"."""
+    """Stutters, restarts and confirmations: "I I don't", "was- I went",
+    "it's- it's", "at the- at the station", "it was Tuesday, Tuesday".
+
+    A phrase of up to four words said again straight away (punctuation between
+    the copies allowed) is a self-repair, not a claim made twice: the first
+    copy is marked REPEAT, so the speaker's words keep one copy. Linear in the
+    Doc: each word is compared with the next few only.
+    """
     spans = []
-    for i, tok in enumerate(doc):
-        if tok.is_punct or tok.is_space:
-            continue
-        nxt = _next(doc, i)
-        if nxt is not None and nxt.lower_ == tok.lower_ and tok.is_alpha:
-            spans.append(Span(doc, i, i + 1, label="REPEAT"))
-        elif len(tok.text) > 1 and tok.text[-1] in "-—–" and tok.text[0].isalpha():
-            spans.append(Span(doc, i, i + 1, label="FALSE_START"))
-    return spans
+    words = [t for t in doc if not (t.is_punct or t.is_space)]
+    marked: set[int] = set()
+    for tok in words:
+        if len(tok.text) > 1 and tok.text[-1] in "-—–" and tok.text[0].isalpha():
+            spans.append(Span(doc, tok.i, tok.i + 1, label="FALSE_START"))
+            marked.add(tok.i)
+    p = 0
+    while p < len(words):
+        for n in range(MAX_RESTART_WORDS, 0, -1):
+            first, second = words[p:p + n], words[p + n:p + 2 * n]
+            if len(second) < n or not any(t.is_alpha or t.text[-1] in "-—–" for t in first):
+                continue
+            if [_word(t) for t in first] == [_word(t) for t in second]:
+                for tok in first:
+                    if tok.i not in marked:
+                        spans.append(Span(doc, tok.i, tok.i + 1, label="REPEAT"))
+                        marked.add(tok.i)
+                p += n
+                break
+        else:
+            p += 1
+    return sorted(spans, key=lambda s: s.start)
 
 
 def bracket_spans(doc: Doc, artefacts: Iterable[str]) -> list[Span]:
