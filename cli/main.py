@@ -173,6 +173,9 @@ def tag(
                                            "single huge file).", min=1)] = 1,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite outputs; redo finished files.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        help="Read files that symlinks inside an input folder point to outside it "
+             "(skipped with a warning by default).")] = False,
     raw_cells: Annotated[bool, typer.Option(
         "--raw-csv-cells", help="Write CSV cells as they are. By default a text cell that a "
         "spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a "
@@ -201,7 +204,8 @@ def tag(
             raise fail("--format goes with --out-dir; -o always writes JSONL", code=2)
         from mbt_nlp.batch.run import discover
 
-        files = [task.source for task in discover(inputs, glob, input_format)]
+        files = [task.source for task in discover(inputs, glob, input_format,
+                                                  follow_symlinks=follow_symlinks)]
         if not files:
             raise fail("no input files found", code=2)
         _tag_to_file(files, output, options, input_format, force, n_process, label_clinician,
@@ -209,7 +213,7 @@ def tag(
         return
     _tag_to_dir(inputs, out_dir, formats or ["jsonl"], glob, options, input_format, force, jobs,
                 scheduler, n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold, raw_cells)
+                threshold, raw_cells, follow_symlinks)
 
 
 def _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
@@ -238,7 +242,7 @@ def _tag_to_file(inputs, output, options, input_format, force, n_process, label_
 
 def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jobs, scheduler,
                 n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold, raw_cells=False) -> None:
+                threshold, raw_cells=False, follow_symlinks=False) -> None:
     from mbt_nlp.batch.run import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
     from mbt_nlp.pipeline.priors import parse_prior
 
@@ -259,7 +263,8 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     try:
         result = run_batch(inputs, task_options, glob=glob, force=force, jobs=jobs,
                            scheduler=scheduler, stdin_text=sys.stdin.buffer.read,
-                           on_start=on_start, on_done=on_done)
+                           on_start=on_start, on_done=on_done,
+                           follow_symlinks=follow_symlinks)
     except UsageError as err:
         raise fail(err, code=2) from None
     except MbtError as err:

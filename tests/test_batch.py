@@ -207,3 +207,49 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     assert cells == ["'" + p for p in payloads]  # nothing else changed
     assert pd.read_csv(safe)["score"].tolist() == [-0.5] * len(payloads)  # numbers stay numbers
     assert pd.read_csv(raw, keep_default_na=False)["text"].tolist() == payloads
+
+
+def test_symlinks_outside_the_input_folder_are_skipped_unless_asked(tmp_path, caplog):
+    from mbt_nlp.batch.run import discover
+
+    outside = tmp_path / "private" / "other.txt"
+    outside.parent.mkdir()
+    outside.write_text("C: Not for this batch.\n", encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("C: Mine.\n", encoding="utf-8")
+    (folder / "inside.txt").symlink_to(folder / "mine.txt")
+    (folder / "leak.txt").symlink_to(outside)
+    with caplog.at_level("WARNING", logger="mbt_nlp"):
+        names = {task.name for task in discover([str(folder)])}
+    assert names == {"mine", "inside"}
+    assert "leak.txt" in caplog.text and "outside" in caplog.text
+    assert "Not for this batch" not in caplog.text  # the warning never shows content
+    followed = {task.name for task in discover([str(folder)], follow_symlinks=True)}
+    assert followed == {"mine", "inside", "leak"}
+
+
+def test_index_links_cannot_become_script_urls(tmp_path):
+    from mbt_nlp.writers.report import relative_href
+
+    for name in ("javascript:alert(12)-con.html", "data:text/html,x.html", "a b/c?.html"):
+        href = relative_href(name)
+        assert href.startswith("./") and ":" not in href and " " not in href
+    assert relative_href("sub/page.html") == "./sub/page.html"
+
+
+@pytest.mark.slow
+def test_batch_index_links_are_relative_and_encoded(tmp_path):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "javascript:alert(12).txt").write_text(
+        "T: Hello.\nC: He hates me, it just is.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["tag", str(folder), "--out-dir", str(out),
+                                      "--format", "html", "--rules-only", "--quiet"])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="javascript:' not in index and 'href="./javascript%3Aalert' in index

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,7 @@ from mbt_nlp.readers.stdin import STDIN, saved_stdin, stdin_format
 from mbt_nlp.writers import JsonlWriter, atomic_output
 from mbt_nlp.writers.tables import write_docbin, write_table
 
+LOG = logging.getLogger("mbt_nlp")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "spacy", "html")
 RUN_FILE = ".mbt-run.json"
 ERRORS_FILE = "errors.jsonl"
@@ -113,18 +115,29 @@ def output_paths(task_name: str, options: TaskOptions) -> dict[str, Path]:
 
 
 def discover(inputs: Sequence[str], glob: str | None = None,
-             input_format: str | None = None) -> list[Task]:
-    """Files, directories (recursive; `glob` filters, default: known suffixes) and '-'."""
+             input_format: str | None = None, *, follow_symlinks: bool = False) -> list[Task]:
+    """Files, directories (recursive; `glob` filters, default: known suffixes) and '-'.
+
+    A symlink inside a directory that points outside it is skipped with a warning
+    (naming the link, never its content) unless `follow_symlinks`: tagging a folder
+    must not read files the user did not put there.
+    """
     found: list[tuple[Path, Path]] = []  # (file, name relative to its input)
     for item in inputs:
         if item == STDIN:
             continue
         path = Path(item)
         if path.is_dir():
+            root = path.resolve()
             for file in sorted(path.rglob(glob or "*")):
                 if file.is_file() and not file.name.startswith(".") and (
                     glob or input_format or file.suffix.lower() in SUFFIXES
                 ):
+                    if (file.is_symlink() and not follow_symlinks
+                            and not file.resolve().is_relative_to(root)):
+                        LOG.warning("skipped %s: a symlink to a file outside %s "
+                                    "(--follow-symlinks to read it)", file, path)
+                        continue
                     found.append((file, file.relative_to(path)))
         else:
             found.append((path, Path(path.name)))
@@ -253,10 +266,11 @@ def run_batch(
     stdin_text: Callable[[], bytes] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> BatchResult:
     """Tag every input into `options.out_dir`; see the module docstring."""
     out_dir = Path(options.out_dir)
-    tasks = discover(inputs, glob, options.input_format)
+    tasks = discover(inputs, glob, options.input_format, follow_symlinks=follow_symlinks)
     if not tasks:
         raise UsageError("no input files found" + (f" matching {glob!r}" if glob else ""),
                          ", ".join(inputs))
@@ -318,7 +332,13 @@ def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
                         nlp: Language) -> None:
     """One report page per session of one input, and the listing of those pages."""
     from mbt_nlp.annotation.explain import rule_reasons
-    from mbt_nlp.writers.report import model_identity, page_names, render_report, session_entry
+    from mbt_nlp.writers.report import (
+        model_identity,
+        page_names,
+        relative_href,
+        render_report,
+        session_entry,
+    )
 
     by_session: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -333,7 +353,7 @@ def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
         with atomic_output(folder / page) as handle:
             handle.write(render_report(session_records, reasons=reasons, model_name=model_name,
                                        model_version=model_version))
-        entry = session_entry(session_records, str(Path(name).parent / page))
+        entry = session_entry(session_records, relative_href(Path(name).parent / page))
         entries.append({**entry, "model": f"{model_name} {model_version}".strip()})
     with atomic_output(listing) as handle:
         json.dump(entries, handle, ensure_ascii=False)

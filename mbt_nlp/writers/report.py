@@ -13,6 +13,7 @@ import base64
 import functools
 import hashlib
 import re
+import urllib.parse
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -347,6 +348,13 @@ def model_identity(nlp: Language) -> tuple[str, str]:
     return str(meta.get("name") or "pipeline"), str(meta.get("version") or "")
 
 
+def relative_href(path: str | Path) -> str:
+    """A link to `path` relative to the page: './' plus each part percent-encoded, so a
+    file named 'javascript:alert(1)' can never become a URL scheme."""
+    parts = [part for part in Path(path).parts if part not in ("", ".")]
+    return "./" + "/".join(urllib.parse.quote(part, safe="") for part in parts)
+
+
 def page_names(sessions: Iterable[str], stem: str) -> list[str]:
     """`<stem>-<session>.html` per session: safe in a file name, unique even ignoring case."""
     names: list[str] = []
@@ -396,7 +404,7 @@ def write_report(transcript_path: str | Path, output_path: str | Path, nlp: Lang
         with atomic_output(path) as handle:
             handle.write(html)
     if not single:
-        entries = [session_entry(recs, path.name) for path, recs in pages.items()]
+        entries = [session_entry(recs, relative_href(path.name)) for path, recs in pages.items()]
         with atomic_output(output) as handle:
             handle.write(render_index(entries, title=f"Sessions in {Path(transcript_path).name}",
                                       model=f"{model_name} {model_version}".strip()))
