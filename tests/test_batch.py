@@ -188,7 +188,7 @@ def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
                      "sub/two-b.html"]
     index = (out / "index.html").read_text(encoding="utf-8")
     for page in pages[1:]:
-        assert f'href="{page}"' in index
+        assert f'href="./{page}"' in index
     assert "Hello" in (out / "sub" / "two-b.html").read_text(encoding="utf-8")
 
 

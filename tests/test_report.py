@@ -289,7 +289,7 @@ def test_several_sessions_get_a_page_each_and_an_index(tmp_path, full_nlp):
     pages = write_report(source, output, full_nlp)
     assert pages == [output, tmp_path / "out-A_1.html", tmp_path / "out-b_2.html"]
     index = output.read_text(encoding="utf-8")
-    assert parse(index).urls == ["out-A_1.html", "out-b_2.html"]
+    assert parse(index).urls == ["./out-A_1.html", "./out-b_2.html"]
     assert "http://" not in index and "https://" not in index
     assert "model mbt_en" in index and "model mbt_en" in pages[1].read_text(encoding="utf-8")
     assert "It just is." in [t["text"] for t in parse(pages[1].read_text("utf-8")).turns]
