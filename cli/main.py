@@ -365,6 +365,9 @@ def evaluate(
              "annotations/spoken).")] = None,
     rev16: Annotated[list[Path] | None, typer.Option(
         help="Labelled sample of real verbatim speech (default: annotations/rev16).")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Score this trained pipeline on the annotation files as it is "
+        "(no cross-validation, nothing trained): for files it was not trained on.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     quick: Annotated[bool, typer.Option(help="Skip the ablation of feature views.")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
@@ -384,6 +387,9 @@ def evaluate(
 
     defaults = default_annotations()
     given = {"real": real, "spoken": spoken, "rev16": rev16}
+    if model is not None:
+        _score_model(model, written, given, json_out)
+        return
     try:
         nlp = load(rules_only=True)
         realistic = {}
@@ -396,6 +402,24 @@ def evaluate(
     except (MbtError, ValueError) as err:
         raise fail(err) from None
     typer.echo(format_report(results))
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+def _score_model(model: Path, written: list[Path] | None,
+                 given: dict[str, list[Path] | None], json_out: Path | None) -> None:
+    from mbt_nlp import load
+    from mbt_nlp.learn.evaluation import format_scores, score_model
+
+    realistic = {name: paths for name, paths in given.items() if paths}
+    if not written and not realistic:
+        raise fail("--model scores the files you name: give --written, --real, --spoken "
+                   "or --rev16 with files the model was not trained on", code=2)
+    try:
+        results = score_model(load(model=str(model)), written, realistic)
+    except (MbtError, ValueError) as err:
+        raise fail(err) from None
+    typer.echo(format_scores(results))
     if json_out:
         json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 

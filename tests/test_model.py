@@ -200,3 +200,26 @@ def test_train_warns_on_tiny_one_session_data(tmp_path):
                                       "-o", str(tmp_path / "m2")])
     assert result.exit_code == 1 and "at least two sessions" in result.output
     assert "Traceback" not in result.output
+
+
+def test_evaluate_scores_a_given_model_without_training(small_model, tmp_path):
+    import json as json_lib
+
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    spoken = REPO / "annotations" / "spoken"
+    files = [str(spoken / "w9_s01.jsonl"), str(spoken / "w9_s02.jsonl")]
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(small_model),
+                                      "--spoken", files[0], "--spoken", files[1],
+                                      "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| >100 |" in result.output or "| 31-100 |" in result.output
+    scores = json_lib.loads(out.read_text())["spoken"]
+    gold = sum(1 for f in files for line in open(f, encoding="utf-8")
+               if json_lib.loads(line)["role"] == "client")
+    assert scores["turns"] == gold
+    assert sum(b["turns"] for b in scores["by_length"].values()) == gold
+    missing = CliRunner().invoke(app, ["evaluate", "--model", str(small_model)])
+    assert missing.exit_code == 2 and "files the model was not trained on" in missing.output

@@ -14,13 +14,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
+from spacy.language import Language
 
-from mbt_nlp.learn.corpus import Corpus
+from mbt_nlp.annotation.turns import annotate_turns
+from mbt_nlp.learn.corpus import Corpus, load_annotations
 from mbt_nlp.learn.metrics import (
     BUCKETS,
     align,
@@ -255,4 +258,49 @@ def format_report(results: dict[str, Any]) -> str:
                      f"{r[n]['recall_of_modes']}" for n in names]
             lines.append(f"| {view} | {r['written_macro_f1']:.3f} | " + " | ".join(cells) + " |")
         lines.append("")
+    return "\n".join(lines)
+
+
+def score_model(nlp: Language, written: Sequence[str | Path] | None,
+                realistic: Mapping[str, Sequence[str | Path]]) -> dict[str, Any]:
+    """Figures of one trained pipeline on annotation files, without training anything
+    (`mbt evaluate --model DIR`): the written part at its own label mix, the others as
+    tagged, by turn length. Honest only on files the model was not trained on."""
+    classifier = next((nlp.get_pipe(n) for n in nlp.pipe_names
+                       if nlp.get_pipe_meta(n).factory == "mbt_classifier"), None)
+    if classifier is None:
+        raise ValueError("the pipeline has no mbt_classifier to score")
+    target = classifier.settings["target_prior"]
+    threshold = classifier.settings["threshold"]
+
+    def probabilities(paths: Sequence[str | Path]) -> tuple[list[str], list[int], np.ndarray]:
+        all_turns, labelled = load_annotations(paths)
+        records = {(r["session"], r["turn"]): r for r in annotate_turns(nlp, all_turns)}
+        proba = np.array([[records[(t.session, t.index)]["proba"][label] for label in LABELS]
+                          for t in labelled.turns])
+        return labelled.labels, [len(t.text.split()) for t in labelled.turns], proba
+
+    results: dict[str, Any] = {"settings": {"prior": target, "threshold": threshold,
+                                            "length_buckets_words": list(BUCKETS)}}
+    if written:
+        labels, _, proba = probabilities(written)
+        p = adjust(proba, LABELS, target, class_prior(labels))
+        results["written"] = classification_report(labels, [LABELS[j] for j in p.argmax(1)], p)
+    for name, paths in realistic.items():
+        labels, words, proba = probabilities(paths)
+        # Probabilities are already at the target prior: the adjustment is the identity.
+        results[name] = screening_report(labels, words, proba, target, target, threshold)
+    return results
+
+
+def format_scores(results: dict[str, Any]) -> str:
+    """Markdown for `score_model`'s figures."""
+    lines = []
+    if "written" in results:
+        r = results["written"]
+        lines += ["## Written", "", f"macro-F1 {r['macro_f1']:.3f} · kappa {r['kappa']:.3f} · "
+                  f"ECE {r['ece']:.3f} · n {r['n']}", ""]
+    for name, r in results.items():
+        if name not in ("settings", "written"):
+            lines += _screening_table(f"{TITLES.get(name, name)}, as tagged by this model", r)
     return "\n".join(lines)
