@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -217,7 +218,8 @@ def test_evaluate_scores_a_given_model_without_training(small_model, tmp_path):
     assert result.exit_code == 0, result.output
     assert "| >100 |" in result.output or "| 31-100 |" in result.output
     scores = json_lib.loads(out.read_text())["spoken"]
-    gold = sum(1 for f in files for line in open(f, encoding="utf-8")
+    gold = sum(1 for f in files
+               for line in pathlib.Path(f).read_text(encoding="utf-8").splitlines()
                if json_lib.loads(line)["role"] == "client")
     assert scores["turns"] == gold
     assert sum(b["turns"] for b in scores["by_length"].values()) == gold
