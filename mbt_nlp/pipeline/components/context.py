@@ -11,6 +11,7 @@ Disfluencies go to `doc.spans["mbt_disfluency"]`.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +76,41 @@ def make_context(nlp: Language, name: str, config_path: str | None) -> ContextQu
     return ContextQualifier(nlp, name, config_path=config_path)
 
 
-def sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
-    """Token bounds of the sentence holding `span` (the whole Doc without sentences)."""
-    if doc.has_annotation("SENT_START"):
-        sent = span.sent
-        return sent.start, sent.end
-    return 0, len(doc)
+class DocIndex:
+    """What every marker's context check looks up, computed once per Doc so that the
+    checks cost the same whatever the turn's length (a 40 KB turn of one sentence
+    took 93 s when each marker searched its sentence and all cues again)."""
+
+    def __init__(self, doc: Doc, noise: list[Span], hedge_ends: list[tuple[int, int]],
+                 reported_at: list[tuple[int, int]], quotes: str) -> None:
+        n = len(doc)
+        self.sent_start = [0] * n
+        self.sent_end = [n] * n
+        if doc.has_annotation("SENT_START"):
+            for sent in doc.sents:
+                for i in range(sent.start, sent.end):
+                    self.sent_start[i], self.sent_end[i] = sent.start, sent.end
+        # Quote characters before each token, for "is this marker inside a quotation?".
+        self.quotes_before = [0] * (n + 1)
+        for tok in doc:
+            count = sum(tok.text_with_ws.count(q) for q in quotes)
+            self.quotes_before[tok.i + 1] = self.quotes_before[tok.i] + count
+        self.noise_at: dict[int, list[Span]] = {}
+        for span in noise:
+            for i in range(span.start, span.end):
+                self.noise_at.setdefault(i, []).append(span)
+        self.hedge_ends = sorted(hedge_ends)
+        self.hedge_starts = [s for s, _ in self.hedge_ends]
+        self.reported_at = sorted(reported_at)
+        self.reported_starts = [s for s, _ in self.reported_at]
+
+    def sentence(self, span: Span) -> tuple[int, int]:
+        return self.sent_start[span.start], self.sent_end[span.start]
+
+    def cues_from(self, starts: list[int], cues: list[tuple[int, int]], lo: int,
+                  hi: int) -> list[tuple[int, int]]:
+        """Cues whose start is in [lo, hi)."""
+        return cues[bisect_left(starts, lo):bisect_left(starts, hi)]
 
 
 class ContextQualifier:
@@ -110,33 +140,38 @@ class ContextQualifier:
     def rule_reasons(self) -> dict[str, str]:
         return {}
 
-    def _reason(self, doc: Doc, span: Span, noise: list[Span], hedge_ends: list[tuple[int, int]],
-                reported_at: list[tuple[int, int]]) -> str | None:
+    def _reason(self, doc: Doc, span: Span, index: DocIndex) -> str | None:
         family = span.kb_id_
-        for n in noise:
-            if (n.start <= span.start and span.end <= n.end) or (
-                n.label_ == "INTERJECTION" and n.start < span.end and span.start < n.end
-            ):
-                reason = "interjection" if n.label_ in {"INTERJECTION", "ARTEFACT"} else "filler"
-                if family in self.cancel[reason]:
-                    return reason
-        s_start, s_end = sentence_bounds(doc, span)
+        # Noise holding the whole span, or an interjection overlapping it, in span order.
+        seen: set[int] = set()
+        for i in range(span.start, span.end):
+            for n in index.noise_at.get(i, []):
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
+                if (n.start <= span.start and span.end <= n.end) or n.label_ == "INTERJECTION":
+                    reason = "interjection" if n.label_ in {"INTERJECTION", "ARTEFACT"} \
+                        else "filler"
+                    if family in self.cancel[reason]:
+                        return reason
+        s_start, s_end = index.sentence(span)
         if family in self.cancel["reported"]:
-            for start, end in reported_at:
+            for start, end in index.cues_from(index.reported_starts, index.reported_at,
+                                              s_start, span.start):
                 # "she said ..." reports another's words; "I could tell ..." is the client's own.
                 subject = {t.lower_ for t in doc[max(s_start, start - 2): start]}
-                if s_start <= start and end <= span.start and not subject & self.self_subjects:
+                if end <= span.start and not subject & self.self_subjects:
                     return "reported"
         if family in self.cancel["quoted"]:
-            before = doc.text[doc[s_start].idx: span.start_char]
-            if sum(before.count(q) for q in self.quotes) % 2 == 1:
+            before = index.quotes_before[span.start] - index.quotes_before[s_start]
+            if before % 2 == 1:
                 return "quoted"
         if family in self.cancel["hedged"] and span.label_ not in self.config.data[
             "hedge_exempt_labels"
         ]:
             lo = max(s_start, span.start - self.config.data["window"])
-            for start, end in hedge_ends:
-                if lo <= start < span.end and end <= s_end:
+            for _, end in index.cues_from(index.hedge_starts, index.hedge_ends, lo, span.end):
+                if end <= s_end:
                     return "hedged"
         if family in self.cancel["negated"]:
             lo = max(s_start, span.start - self.config.data["negation_window"])
@@ -170,9 +205,10 @@ class ContextQualifier:
         ]
         reported_at = [(s, e) for _, s, e in self.reported(doc)]
         reported_at += [(n.start, n.end) for n in noise if n.label_ == "QUOTATIVE"]
+        index = DocIndex(doc, cancel_noise, hedge_ends, reported_at, self.quotes)
         active, cancelled = [], []
         for span in spans:
-            reason = self._reason(doc, span, cancel_noise, hedge_ends, reported_at)
+            reason = self._reason(doc, span, index)
             if reason is None:
                 active.append(span)
             else:
