@@ -219,3 +219,12 @@ def test_explicit_role_field_wins_and_is_checked(tmp_path):
     bad = write(tmp_path, "b.jsonl", json.dumps({"speaker": "A", "role": "boss", "text": "x"}))
     with pytest.raises(InputError, match="role"):
         read_transcript(bad)
+
+
+def test_stray_voice_tag_fragments_do_not_hide_the_real_tag(tmp_path):
+    path = tmp_path / "stray.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Anna>I said <v x and then\n\n"
+                    "00:00:02.000 --> 00:00:03.000\n<v Therapist>Go on.\n", encoding="utf-8")
+    turns = list(read_transcript(path))
+    assert [t.speaker for t in turns] == ["Anna", "Therapist"]
+    assert "<v x and then" in turns[0].text  # a stray fragment is the speaker's text, kept
