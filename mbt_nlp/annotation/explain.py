@@ -9,6 +9,7 @@ from spacy.language import Language
 
 from mbt_nlp.annotation.segments import candidate_segments
 from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict
+from mbt_nlp.pipeline.tokens import make_doc
 
 
 def rule_reasons(nlp: Language) -> dict[str, str]:
@@ -21,7 +22,7 @@ def rule_reasons(nlp: Language) -> dict[str, str]:
 
 
 def explain(text: str, nlp: Language) -> dict[str, Any]:
-    doc = nlp(text)
+    doc = nlp(make_doc(nlp, text))
     reasons = rule_reasons(nlp)
     markers = [
         {**marker_dict(span), "reason": reasons.get(span.id_, "")}

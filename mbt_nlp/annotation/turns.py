@@ -13,6 +13,7 @@ from mbt_nlp.annotation.passages import Passage, passages
 from mbt_nlp.annotation.segments import candidate_segments
 from mbt_nlp.pipeline.build import CLASSIFIER
 from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict, register_extensions
+from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.transcript import CLIENT, Transcript, Turn
 
 SCHEMA = "mbt-nlp.turn/1"
@@ -28,7 +29,7 @@ def turn_docs(nlp: Language, turns: Iterable[Turn]) -> Iterator[tuple[Turn, Doc]
 
 
 def _make_doc(nlp: Language, text: str, previous_text: str | None) -> Doc:
-    doc = nlp.make_doc(text)
+    doc = make_doc(nlp, text)
     doc._.mbt_previous_text = previous_text
     return doc
 

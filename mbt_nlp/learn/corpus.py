@@ -21,6 +21,7 @@ from mbt_nlp.annotation.turns import turn_docs
 from mbt_nlp.errors import InputError
 from mbt_nlp.pipeline.features import feature_rows
 from mbt_nlp.pipeline.resources import LABELS
+from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.pipeline.windows import window_docs
 from mbt_nlp.readers import read_transcript
 from mbt_nlp.transcript import CLIENT, Turn
@@ -154,7 +155,7 @@ def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
     for (turn, _), doc in zip(pairs, nlp.pipe((d for _, d in pairs), batch_size=batch_size),
                               strict=True):
         rows[position[id(turn)]] = feature_rows([doc])[0]
-        windows = window_docs(doc, nlp.make_doc, components)
+        windows = window_docs(doc, lambda text: make_doc(nlp, text), components)
         window_rows += feature_rows(windows)
         window_unit += [position[id(turn)]] * len(windows)
     columns = list(rows[0]) if rows else None

@@ -26,6 +26,7 @@ from mbt_nlp.pipeline.model_file import load_model, save_model
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.pipeline.stacking import stack_features
+from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.pipeline.windows import window_docs
 
 MODEL_FILE = "model.skops"
@@ -96,7 +97,8 @@ class ModeClassifier:
         if self.combiner is None:
             return turns
         components = self._upstream()
-        windows = [window_docs(doc, self.nlp.make_doc, components) for doc in docs]
+        windows = [window_docs(doc, lambda text: make_doc(self.nlp, text), components)
+                   for doc in docs]
         flat = [w for ws in windows for w in ws]
         flat_proba = self._base_proba(flat) if flat else np.zeros((0, len(LABELS)))
         per_turn, at = [], 0
