@@ -81,7 +81,9 @@ ClientOption = Annotated[
     str | None, typer.Option(help="Comma list of client labels; with it, any other "
                              "non-clinician speaker is an error (catches typos).")
 ]
-MaxTurnOption = Annotated[int, typer.Option(help="Longest turn accepted, in characters.", min=1)]
+MaxTurnOption = Annotated[int, typer.Option(
+    help="Longest turn accepted, in characters (the default is tagged in about two seconds; "
+         "a longer turn is reported, not tagged).", min=1)]
 
 
 def read_options(session_field: str, turn_field: str, speaker_field: str, text_field: str,

@@ -39,6 +39,7 @@ from rich.markup import escape
 
 from mbt_nlp import __version__
 from mbt_nlp.errors import MbtError
+from mbt_nlp.readers.options import DEFAULT_MAX_TURN_CHARS
 
 app = typer.Typer(
     name="mbt",
@@ -161,7 +162,7 @@ def tag(
     records_key: RecordsKeyOption = None,
     clinician: ClinicianOption = None,
     client: ClientOption = None,
-    max_turn_chars: MaxTurnOption = 1_000_000,
+    max_turn_chars: MaxTurnOption = DEFAULT_MAX_TURN_CHARS,
     label_clinician: Annotated[
         bool, typer.Option(help="Give clinician turns a mode label too.")
     ] = False,

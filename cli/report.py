@@ -28,6 +28,7 @@ from mbt_nlp.cli.common import (
 )
 
 from mbt_nlp.errors import MbtError
+from mbt_nlp.readers.options import DEFAULT_MAX_TURN_CHARS
 
 
 def report(
@@ -47,7 +48,7 @@ def report(
     records_key: RecordsKeyOption = None,
     clinician: ClinicianOption = None,
     client: ClientOption = None,
-    max_turn_chars: MaxTurnOption = 1_000_000,
+    max_turn_chars: MaxTurnOption = DEFAULT_MAX_TURN_CHARS,
     base: BaseOption = None,
     model: ModelOption = None,
     rules_only: RulesOnlyOption = False,

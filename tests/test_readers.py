@@ -228,3 +228,14 @@ def test_stray_voice_tag_fragments_do_not_hide_the_real_tag(tmp_path):
     turns = list(read_transcript(path))
     assert [t.speaker for t in turns] == ["Anna", "Therapist"]
     assert "<v x and then" in turns[0].text  # a stray fragment is the speaker's text, kept
+
+
+def test_default_turn_limit_refuses_a_turn_that_would_take_minutes(tmp_path):
+    from mbt_nlp.readers.options import DEFAULT_MAX_TURN_CHARS
+
+    # A whole session with no speaker changes is one "turn": reported, never a stall.
+    path = write(tmp_path, "one.txt", "Client: " + "word " * (DEFAULT_MAX_TURN_CHARS // 4) + "\n")
+    with pytest.raises(InputError) as err:
+        read_transcript(path)
+    assert str(err.value).startswith(f"{path}:1:") and "limit" in str(err.value)
+    assert DEFAULT_MAX_TURN_CHARS <= 100_000

@@ -11,6 +11,7 @@ likely to carry the turn's mode is the segment.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from spacy.language import Language
@@ -20,20 +21,30 @@ from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
 
-def _segment(doc: Doc, start: int, end: int, mode: str, probability: float) -> dict[str, Any]:
-    markers = [marker_dict(s) for s in doc.spans.get(SPANS_KEY, [])
-               if s.start_char >= start and s.end_char <= end]
+def _segment(doc: Doc, start: int, end: int, mode: str, probability: float,
+             starts: list[int]) -> dict[str, Any]:
+    # Markers are sorted by start: look up the first one in the segment, not every one,
+    # so a long turn with many segments and markers stays linear.
+    spans = doc.spans.get(SPANS_KEY, [])
+    markers = []
+    for i in range(bisect_left(starts, start), len(spans)):
+        span = spans[i]
+        if span.start_char >= end:
+            break
+        if span.end_char <= end:
+            markers.append(marker_dict(span))
     return {"start": start, "end": end, "mode": mode, "probability": round(probability, 4),
             "markers": markers}
 
 
-def _window_segments(doc: Doc, windows: list, mode: str) -> list[dict[str, Any]]:
+def _window_segments(doc: Doc, windows: list, mode: str,
+                     starts: list[int]) -> list[dict[str, Any]]:
     """A long turn judged with its windows (pipeline/windows.py): the window most likely
     to carry the mode, and any other window at least as likely to carry it as not."""
     column = LABELS.index(mode)
     ranked = sorted(windows, key=lambda w: -float(w[1][column]))
     chosen = [ranked[0]] + [w for w in ranked[1:] if float(w[1][column]) >= 0.5]
-    return [_segment(doc, start, end, mode, float(proba[column]))
+    return [_segment(doc, start, end, mode, float(proba[column]), starts)
             for (start, end), proba in sorted(chosen, key=lambda w: w[0][0])]
 
 
@@ -43,13 +54,14 @@ def candidate_segments(doc: Doc, nlp: Language) -> list[dict[str, Any]]:
     proba = doc._.mbt_proba or {}
     if mode not in MODES:
         return []
+    starts = [span.start_char for span in doc.spans.get(SPANS_KEY, [])]  # sorted by start
     windows = doc.user_data.get("mbt_windows")
     if windows:
-        return _window_segments(doc, windows, mode)
+        return _window_segments(doc, windows, mode, starts)
     sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     sents = [s for s in sents if s.text.strip()]
     if len(sents) <= 1:
-        return [_segment(doc, 0, len(doc.text), mode, proba.get(mode, 0.0))]
+        return [_segment(doc, 0, len(doc.text), mode, proba.get(mode, 0.0), starts)]
     sent_docs = list(nlp.pipe(s.text for s in sents))
     segments: list[dict[str, Any]] = []
     for sent, sdoc in zip(sents, sent_docs, strict=True):
@@ -67,5 +79,6 @@ def candidate_segments(doc: Doc, nlp: Language) -> list[dict[str, Any]]:
     if not segments:
         best = max(range(len(sents)), key=lambda i: sent_docs[i]._.mbt_proba[mode])
         return [_segment(doc, sents[best].start_char, sents[best].end_char, mode,
-                         sent_docs[best]._.mbt_proba[mode])]
-    return [_segment(doc, s["start"], s["end"], s["mode"], s["probability"]) for s in segments]
+                         sent_docs[best]._.mbt_proba[mode], starts)]
+    return [_segment(doc, s["start"], s["end"], s["mode"], s["probability"], starts)
+            for s in segments]

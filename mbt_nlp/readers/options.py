@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from mbt_nlp.transcript import RoleMap
 
-DEFAULT_MAX_TURN_CHARS = 1_000_000  # spaCy's own default nlp.max_length
+# About 18,000 words (two hours of one speaker talking); tagged in about 2 s. Longer
+# "turns" are almost always a transcript without speaker labels: say so, do not stall.
+DEFAULT_MAX_TURN_CHARS = 100_000
 
 
 @dataclass(frozen=True)
