@@ -253,3 +253,22 @@ def test_batch_index_links_are_relative_and_encoded(tmp_path):
     assert result.exit_code == 0, result.output
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="javascript:' not in index and 'href="./javascript%3Aalert' in index
+
+
+def test_a_file_with_zero_turns_is_reported_and_leaves_no_outputs(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\n",
+                                      encoding="utf-8")
+    (folder / "ok.txt").write_text("T: Hello.\nC: It just is.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["tag", str(folder), "--out-dir", str(out), "--format", "csv", "--rules-only",
+            "--quiet"]
+    for _ in range(2):  # a re-run reads the combined tables again: no traceback either time
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+        assert [e["file"] for e in errors] == [str(folder / "empty.vtt")]
+        assert "no turns" in errors[0]["reason"]
+        assert not list(out.glob("empty*"))
+        assert len(pd.read_csv(out / "_all_sessions.csv")) >= 1

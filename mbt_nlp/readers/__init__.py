@@ -62,7 +62,11 @@ def read_transcript(
     fmt = detect_format(path, input_format)
     if not Path(path).exists():
         raise InputError("no such file", path)
-    return READERS[fmt](Path(path), options)
+    transcript = READERS[fmt](Path(path), options)
+    if not transcript.turns:
+        # Reported like any bad file, so no empty outputs are written for it.
+        raise InputError(f"no turns found (read as {fmt})", path)
+    return transcript
 
 
 __all__ = ["READERS", "ReadOptions", "detect_format", "read_transcript"]
