@@ -272,3 +272,22 @@ def test_a_file_with_zero_turns_is_reported_and_leaves_no_outputs(tmp_path):
         assert "no turns" in errors[0]["reason"]
         assert not list(out.glob("empty*"))
         assert len(pd.read_csv(out / "_all_sessions.csv")) >= 1
+
+
+def test_single_output_mode_turns_any_broken_file_into_one_line(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("T: Hello.\nC: It just is.\n", encoding="utf-8")
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip archive")
+    surrogate = tmp_path / "odd.jsonl"
+    surrogate.write_text('{"speaker": "C", "text": "caf\\udc80 it just is"}\n', encoding="utf-8")
+    out = tmp_path / "all.jsonl"
+    result = CliRunner().invoke(app, ["tag", str(good), str(broken), str(surrogate),
+                                      "--rules-only", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "broken.docx" in result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # Every turn of the readable files is written; a lone surrogate (no character) -> U+FFFD.
+    assert [r["source_file"].rsplit("/", 1)[-1] for r in records] == [
+        "good.txt", "good.txt", "odd.jsonl"]
+    assert records[2]["text"] == "caf\ufffd it just is"

@@ -56,6 +56,12 @@ def tag_to_jsonl(
                 if on_error:
                     on_error(err)
                 continue
+            except Exception as err:  # a broken file is one line; the others go on
+                error = InputError(f"unexpected {type(err).__name__} while reading", path)
+                summary.errors.append(error)
+                if on_error:
+                    on_error(error)
+                continue
             summary.files += 1
             yield from transcript
 

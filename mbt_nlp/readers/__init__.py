@@ -5,6 +5,7 @@ May import: transcript, errors. Nothing downstream.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +55,9 @@ def detect_format(path: str | Path, input_format: str | None = None) -> str:
     return SUFFIXES[suffix]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def read_transcript(
     path: str | Path, options: ReadOptions | None = None, input_format: str | None = None
 ) -> Transcript:
@@ -66,6 +70,11 @@ def read_transcript(
     if not transcript.turns:
         # Reported like any bad file, so no empty outputs are written for it.
         raise InputError(f"no turns found (read as {fmt})", path)
+    for turn in transcript:
+        # A lone surrogate (JSON's "\\udc80") is no character and cannot be encoded, so
+        # nothing downstream could process the turn: it becomes U+FFFD, as in decoding.
+        if _SURROGATE.search(turn.text):
+            turn.text = _SURROGATE.sub("\ufffd", turn.text)
     return transcript
 
 
