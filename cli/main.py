@@ -397,8 +397,9 @@ def evaluate(
         for (name, paths), default in zip(given.items(), defaults[1:], strict=True):
             chosen = paths or ([default] if default.exists() else [])
             if chosen:
-                realistic[name] = load_corpus(nlp, chosen)
-        results = run_evaluation(load_corpus(nlp, written or [defaults[0]]), realistic,
+                realistic[name] = load_corpus(nlp, chosen, windows=True)
+        results = run_evaluation(load_corpus(nlp, written or [defaults[0]], windows=True),
+                                 realistic,
                                  seed=seed, full=not quick)
     except (MbtError, ValueError) as err:
         raise fail(err) from None

@@ -17,13 +17,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def results(nlp):
-    written = load_corpus(nlp, [f for w in ("w1", "w2", "w3")
-                                for f in sorted((ANNOTATIONS / "written" / w).glob("*_s0[1-4]*"))])
+    def load(paths):
+        return load_corpus(nlp, paths, windows=True)
+
+    written = load([f for w in ("w1", "w2", "w3")
+                    for f in sorted((ANNOTATIONS / "written" / w).glob("*_s0[1-4]*"))])
     realistic = {
-        "real": load_corpus(nlp, sorted((ANNOTATIONS / "real").glob("*.jsonl"))[:30]),
-        "spoken": load_corpus(nlp, sorted((ANNOTATIONS / "spoken").glob("w[89]_s0[1-4].jsonl"))),
-        "rev16": load_corpus(nlp, [ANNOTATIONS / "rev16" / f"rev16_{n}.jsonl"
-                                   for n in ("11", "14", "29", "32")]),
+        "real": load(sorted((ANNOTATIONS / "real").glob("*.jsonl"))[:30]),
+        "spoken": load(sorted((ANNOTATIONS / "spoken").glob("w[89]_s0[1-4].jsonl"))),
+        "rev16": load([ANNOTATIONS / "rev16" / f"rev16_{n}.jsonl"
+                       for n in ("11", "14", "29", "32")]),
     }
     return evaluate(written, realistic, full=False), written, realistic
 

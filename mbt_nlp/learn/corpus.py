@@ -121,8 +121,12 @@ class Corpus:
         return np.array([len(t.text.split()) for t in self.lines.turns], dtype=int)
 
 
-def load_corpus(nlp: Language, paths: Sequence[str | Path]) -> Corpus:
-    """Annotation files -> labelled lines, their passages and the passages' features."""
+def load_corpus(nlp: Language, paths: Sequence[str | Path], *, windows: bool = False) -> Corpus:
+    """Annotation files -> labelled lines, their passages and the passages' features.
+
+    windows: also featurise the windows of long passages (pipeline/windows.py), which
+    only the combiner needs; they cost a second pipeline pass over long passages.
+    """
     all_turns, lines = load_annotations(paths)
     line_number = {id(t): i for i, t in enumerate(lines.turns)}
     units = LabelledTurns([], [], [])
@@ -138,12 +142,13 @@ def load_corpus(nlp: Language, paths: Sequence[str | Path]) -> Corpus:
         units.turns.append(unit)
         units.labels.append(passage_label([lines.labels[i] for i in numbers]))
         units.writers.append(lines.writers[numbers[0]])
-    X, W, window_unit = featurize(nlp, context, units)
+    X, W, window_unit = featurize(nlp, context, units, windows=windows)
     return Corpus(lines, units, unit_of_line, X, W, window_unit)
 
 
 def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
-              batch_size: int = 256) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+              batch_size: int = 256, *,
+              windows: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Feature rows for the labelled turns (each processed with its previous turn) and
     for their windows, with the index of each window's turn."""
     position = {id(t): i for i, t in enumerate(wanted.turns)}
@@ -155,9 +160,10 @@ def featurize(nlp: Language, all_turns: Sequence[Turn], wanted: LabelledTurns,
     for (turn, _), doc in zip(pairs, nlp.pipe((d for _, d in pairs), batch_size=batch_size),
                               strict=True):
         rows[position[id(turn)]] = feature_rows([doc])[0]
-        windows = window_docs(doc, lambda text: make_doc(nlp, text), components)
-        window_rows += feature_rows(windows)
-        window_unit += [position[id(turn)]] * len(windows)
+        if windows:
+            docs = window_docs(doc, lambda text: make_doc(nlp, text), components)
+            window_rows += feature_rows(docs)
+            window_unit += [position[id(turn)]] * len(docs)
     columns = list(rows[0]) if rows else None
     return (pd.DataFrame(rows), pd.DataFrame(window_rows, columns=columns),
             np.asarray(window_unit, dtype=int))

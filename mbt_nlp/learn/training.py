@@ -181,7 +181,7 @@ def train_pipeline(
     loses much of the ranking where they do not (models/EVALUATION.md).
     """
     nlp = build_pipeline()
-    corpus = load_corpus(nlp, paths)
+    corpus = load_corpus(nlp, paths, windows=combine_windows)
     labelled = corpus.units
     words = corpus.unit_words
     combiner = None
