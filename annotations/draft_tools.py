@@ -13,7 +13,8 @@ A draft is one text file per session, one turn per line:
     C [none]: Um, yeah, so, the- the week was...
     C [psychic_equivalence/mentalizing]: I'm just useless, I- I dunno, maybe.
 
-`T` is the clinician, `C` the client; a client turn carries the writer's
+`T` is the clinician, `C` the client; a clinician turn may carry the writer's
+intended intervention code (`T [argue]: ...`); a client turn carries the writer's
 label (primary, then an optional secondary after a slash). `check` prints
 length and label figures, `blind` writes the client turns with their ids and
 without labels for a second labeller, `import` writes the session JSONL files
@@ -31,6 +32,9 @@ from collections import Counter
 from pathlib import Path
 
 LABELS = {"psychic_equivalence", "teleological", "pretend", "mentalizing", "none"}
+# Clinician codes (codebook, "Clinician turns"); a writer may mark the intended one.
+INTERVENTIONS = {"validation", "exploration", "challenge", "affect_focus", "relationship",
+                 "argue", "content_focus", "join_pretend", "doing", "other"}
 SPOKEN = Path(__file__).resolve().parent / "spoken"
 TURN = re.compile(r"^(T|C)(?: \[([a-z_]+)(?:/([a-z_]+))?\])?: (.+)$")
 HEADER = re.compile(r"^# (session|presentation|client_style): (.+)$")
@@ -54,8 +58,9 @@ def parse(path: Path) -> tuple[dict, list[dict]]:
                 raise SystemExit(f"{path}:{number}: client turn needs a valid [label]")
             if secondary == label:
                 secondary = None
-        elif label:
-            raise SystemExit(f"{path}:{number}: clinician turns carry no label")
+        elif label and (label not in INTERVENTIONS or secondary):
+            raise SystemExit(f"{path}:{number}: a clinician turn's [label] must be one "
+                             "intervention code")
         turns.append({"who": who, "label": label, "secondary": secondary, "text": text.strip()})
     if "session" not in meta:
         raise SystemExit(f"{path}: missing '# session:' header")
@@ -67,9 +72,11 @@ def drafts(folder: Path) -> list[tuple[dict, list[dict]]]:
 
 
 def check(folder: Path) -> None:
-    words, labels = [], Counter()
+    words, labels, codes = [], Counter(), Counter()
     for _meta, turns in drafts(folder):
         for t in turns:
+            if t["who"] == "T":
+                codes[t["label"] or "(unmarked)"] += 1
             if t["who"] == "C":
                 words.append(len(t["text"].split()))
                 labels[t["label"]] += 1
@@ -81,6 +88,8 @@ def check(folder: Path) -> None:
           f">100 words {sum(w > 100 for w in words) / n:.1%}, "
           f">200 words {sum(w > 200 for w in words) / n:.1%}")
     print("labels: " + ", ".join(f"{k} {v} ({v / n:.1%})" for k, v in labels.most_common()))
+    if codes:
+        print("clinician codes: " + ", ".join(f"{k} {v}" for k, v in codes.most_common()))
 
 
 def blind(folder: Path, out: Path) -> None:

@@ -95,6 +95,12 @@ class Transcript:
 
     source: str
     turns: list[Turn]
+    # What the file says about itself outside the turns (a DOCX title line, a date,
+    # a format's header fields): kept, never an error, never mistaken for a turn.
+    meta: dict[str, object] = field(default_factory=dict)
+    # One-line notices for the user about how the file was read (e.g. which speaker
+    # was taken as the clinician); shown on stderr and in the report. No transcript text.
+    notices: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Turn]:
         return iter(self.turns)
