@@ -20,7 +20,8 @@ import mbt_nlp
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.resources import MODES
-from mbt_nlp.readers import read_transcript
+from mbt_nlp.readers import ReadOptions, read_transcript
+from mbt_nlp.transcript import RoleMap
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared/data/rev16/rev16.jsonl"
 
@@ -32,7 +33,8 @@ def main() -> None:
     args = parser.parse_args()
 
     nlp = mbt_nlp.load(model=args.model)
-    turns = list(read_transcript(args.rev16))
+    # Podcast hosts and guests: every speaker is tagged as a client, no role inference.
+    turns = list(read_transcript(args.rev16, ReadOptions(roles=RoleMap(clinicians=frozenset()))))
     start = time.perf_counter()
     records = list(annotate_turns(nlp, turns))
     seconds = time.perf_counter() - start

@@ -43,7 +43,9 @@ def test_plain_text_speakers_continuations_timestamps(tmp_path):
 
 
 def test_plain_text_before_first_speaker_is_an_error(tmp_path):
-    path = write(tmp_path, "bad.txt", "Session notes\nT: hi\n")
+    # A short title block is kept as meta (test_readers_formats.py); six lines of
+    # unlabelled text are probably an unlabelled transcript.
+    path = write(tmp_path, "bad.txt", "Session notes\n" + "it was fine\n" * 5 + "T: hi\n")
     with pytest.raises(InputError) as err:
         read_transcript(path)
     assert str(err.value).startswith(f"{path}:1:")

@@ -10,12 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mbt_nlp.errors import InputError
+from mbt_nlp.readers.chat import read_chat
 from mbt_nlp.readers.docx import read_docx
+from mbt_nlp.readers.eaf import read_eaf
 from mbt_nlp.readers.jsonish import read_json, read_jsonl
 from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.otter import read_otter
+from mbt_nlp.readers.parquet import read_parquet
 from mbt_nlp.readers.plain_text import read_plain_text
+from mbt_nlp.readers.roles import infer_missing_clinicians
 from mbt_nlp.readers.subtitles import read_subtitles
 from mbt_nlp.readers.tabular import read_table
+from mbt_nlp.readers.whisper import read_whisper
+from mbt_nlp.readers.xlsx import read_xlsx
 from mbt_nlp.transcript import Transcript
 
 Reader = Callable[[Path, ReadOptions], Transcript]
@@ -29,12 +36,23 @@ READERS: dict[str, Reader] = {
     "vtt": read_subtitles,
     "srt": read_subtitles,
     "docx": read_docx,
+    # Exports of transcription tools. In .txt, .docx and .json they are recognised from
+    # the content; these names are for files whose suffix does not tell, or to insist.
+    "otter": read_otter,
+    "rev": read_plain_text,  # "Name (00:01):", "Name: (00:01)" and "Name  00:01" layouts
+    "descript": read_plain_text,  # "[00:00:03] Name: ..." and "Name (00:03):"
+    "whisper": read_whisper,
+    "eaf": read_eaf,
+    "chat": read_chat,
+    "parquet": read_parquet,
+    "xlsx": read_xlsx,
 }
 SUFFIXES = {
     ".txt": "txt", ".text": "txt", ".md": "txt",
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".vtt": "vtt", ".srt": "srt", ".docx": "docx",
+    ".eaf": "eaf", ".cha": "chat", ".parquet": "parquet", ".xlsx": "xlsx",
 }  # fmt: skip
 
 
@@ -75,6 +93,10 @@ def read_transcript(
         # nothing downstream could process the turn: it becomes U+FFFD, as in decoding.
         if _SURROGATE.search(turn.text):
             turn.text = _SURROGATE.sub("\ufffd", turn.text)
+    if options.roles.clinicians is None and options.roles.clients is None:
+        # Named speakers (Zoom captions, first names) carry no role: rather than take
+        # everyone as a client, infer the clinician of such sessions or ask (roles.py).
+        infer_missing_clinicians(transcript)
     return transcript
 
 

@@ -15,7 +15,11 @@ from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
+from mbt_nlp.readers.whisper import is_whisper, whisper_transcript
 from mbt_nlp.transcript import Transcript
+
+# Python's parser recurses once per level; a transcript never nests more than a few.
+TOO_DEEP = "JSON nested too deeply (more than about 1,000 levels): not a transcript"
 
 
 def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
@@ -29,6 +33,8 @@ def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
         except json.JSONDecodeError as err:
             raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", source,
                              number) from None
+        except RecursionError:
+            raise InputError(TOO_DEEP, source, number) from None
         turns.append(record_to_turn(record, len(turns), source, Path(path).stem, options,
                                     line=number))
     if not turns:
@@ -62,6 +68,10 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
+    except RecursionError:
+        raise InputError(TOO_DEEP, source) from None
+    if options.records_key is None and is_whisper(data):
+        return whisper_transcript(data, source, Path(path).stem, options)
     records = _find_records(data, options.records_key, source)
     default_session = Path(path).stem
     turns = [

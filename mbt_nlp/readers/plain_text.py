@@ -1,8 +1,13 @@
 """Speaker-labelled plain text: `T: ...`, `[00:01:02] Client: ...`, `SPEAKER 1: ...`.
 
 A line that starts with a speaker label opens a turn; other non-blank lines
-continue the turn above; blank lines are ignored. Text before the first
-speaker label is an error (nothing is dropped silently).
+continue the turn above; blank lines are ignored. Rev's `Name: (00:01)` and
+Descript's `[00:00:03] Name:` carry the turn's start time; a line holding only
+a clock time gives the start of the turn that follows. A short block before
+the first label (title, date) is kept in `Transcript.meta`; a long one is an
+error (nothing is dropped silently). Files whose speaker lines are
+`Name  0:03` headers with the words below (Otter.ai, Rev, Teams) are read by
+`otter.py` instead, and caption-like blocks (older Teams DOCX) by `cue_blocks.py`.
 """
 
 from __future__ import annotations
@@ -12,80 +17,123 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbt_nlp.errors import InputError
+from mbt_nlp.readers.cue_blocks import is_timing_line, transcript_from_cue_lines
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.options import ReadOptions
+from mbt_nlp.readers.otter import match_header, transcript_from_headed_lines
+from mbt_nlp.readers.preamble import is_meta_label, preamble_meta, preamble_notice
+from mbt_nlp.readers.timecode import CLOCK, clock_line, to_seconds
 from mbt_nlp.transcript import Transcript, Turn, assign_role, check_turn_length
 
-_TIMESTAMP = r"(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
+_TIMESTAMP = rf"(?P<ts>{CLOCK})"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"
 # One to three capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum"),
 # or a known lowercase label: keeps "So I told her: no" from reading as a speaker.
 _NAME = r"(?:[A-Z][\w'\-]*|\d+)(?:\s+(?:[A-Z][\w'\-]*|\d+)){0,2}"
+# A colon followed by two digits is a clock time ("Jane Doe  0:03"), not a label's colon.
 _SPEAKER_LINE = re.compile(
     rf"^\s*(?:[\[(]?{_TIMESTAMP}[\])]?\s*[-–]?\s*)?"
     rf"(?P<speaker>(?:{_TITLE})?{_NAME})\s*"
     rf"(?:[\[(]{_TIMESTAMP.replace('ts', 'ts2')}[\])]\s*)?"
-    r":\s*(?P<text>.*)$"
+    r":(?!\d{2}\b)\s*(?P<text>.*)$"
 )
-_LOWER_LABEL = re.compile(r"^\s*(?P<speaker>t|th|c|p|therapist|client|patient)\s*:\s*(?P<text>.*)$")
+_LOWER_LABEL = re.compile(
+    r"^\s*(?P<speaker>t|th|c|p|therapist|client|patient)\s*:(?!\d{2}\b)\s*(?P<text>.*)$"
+)
+# Rev puts the time after the label: "Speaker 1: (00:01)" or "Speaker 1: [00:00:05] Hi".
+_LEADING_CLOCK = re.compile(rf"^[\[(](?P<ts>{CLOCK})[\])]\s*")
 
 
 def parse_timestamp(value: str | None) -> float | None:
-    if not value:
-        return None
-    parts = value.replace(",", ".").split(":")
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + float(part)
-    return seconds
+    return to_seconds(value)
 
 
 def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     """(speaker, text, start seconds) when `line` opens a turn, else None."""
     m = _SPEAKER_LINE.match(line)
     if m:
-        ts = m.group("ts") or m.group("ts2")
-        return m.group("speaker").strip(), m.group("text"), parse_timestamp(ts)
-    m = _LOWER_LABEL.match(line)
-    if m:
-        return m.group("speaker"), m.group("text"), None
-    return None
+        speaker, text, ts = m["speaker"].strip(), m["text"], m["ts"] or m["ts2"]
+    else:
+        m = _LOWER_LABEL.match(line)
+        if not m:
+            return None
+        speaker, text, ts = m["speaker"], m["text"], None
+    if ts is None:
+        leading = _LEADING_CLOCK.match(text)
+        if leading:
+            ts, text = leading["ts"], text[leading.end():]
+    return speaker, text, to_seconds(ts)
 
 
-def turns_from_lines(
+def _layout(lines: list[tuple[int, str]]) -> str:
+    """'headed' when most speaker-ish lines are 'Name  0:03' headers (Otter, Rev, Teams),
+    'cues' when they are '0:0:3.5 --> 0:0:8.2' timings (older Teams), else 'labelled'."""
+    counts = {"headed": 0, "cues": 0, "labelled": 0}
+    for _, line in lines:
+        if match_header(line):
+            counts["headed"] += 1
+        elif is_timing_line(line):
+            counts["cues"] += 1
+        elif match_speaker_line(line):
+            counts["labelled"] += 1
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > counts["labelled"] else "labelled"
+
+
+def transcript_from_lines(
     lines: Iterable[tuple[int, str]], source: str, session: str, options: ReadOptions
-) -> list[Turn]:
+) -> Transcript:
     """Group numbered lines into turns. Used for plain text and DOCX paragraphs."""
+    lines = list(lines)
+    layout = _layout(lines)
+    if layout == "headed":
+        return transcript_from_headed_lines(lines, source, session, options)
+    if layout == "cues":
+        return transcript_from_cue_lines(lines, source, session, options)
     turns: list[Turn] = []
+    preamble: list[tuple[int, str]] = []
+    pending_start: float | None = None
     for number, raw in lines:
         line = raw.strip()
         if not line:
             continue
+        clock = clock_line(line)
+        if clock is not None:
+            pending_start = clock  # a time on its own line dates the turn below
+            continue
         opened = match_speaker_line(line)
+        if opened is not None and not turns and is_meta_label(opened[0]):
+            opened = None  # "Date: 14 March" before any turn describes the file
         if opened is None:
             if not turns:
-                raise InputError(
-                    "text before the first speaker label (expected e.g. 'T: ...' or "
-                    "'Client: ...')",
-                    source, number,
-                )
-            turns[-1].text = f"{turns[-1].text} {line}".strip()
+                preamble.append((number, line))
+            else:
+                turns[-1].text = f"{turns[-1].text} {line}".strip()
+            pending_start = None
             continue
         speaker, text, start = opened
         role = assign_role(options.roles, speaker, source, number)
         turns.append(
             Turn(session=session, index=len(turns), speaker=speaker, role=role,
-                 text=text.strip(), source=source, line=number, start=start)
+                 text=text.strip(), source=source, line=number,
+                 start=start if start is not None else pending_start)
         )
+        pending_start = None
     if not turns:
+        if preamble:
+            raise InputError(
+                "no speaker labels found (expected e.g. 'T: ...' or 'Client: ...')",
+                source, preamble[0][0],
+            )
         raise InputError("no speaker-labelled turns found", source)
+    meta = preamble_meta(preamble, source)
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
-    return turns
+    return Transcript(source, turns, meta=meta, notices=preamble_notice(meta))
 
 
 def read_plain_text(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
     text = read_text(path)
     lines = enumerate(text.split("\n"), start=1)
-    return Transcript(source, turns_from_lines(lines, source, Path(path).stem, options))
+    return transcript_from_lines(lines, source, Path(path).stem, options)

@@ -62,8 +62,9 @@ def record_to_turn(
             index = int(str(turn_value))
         except ValueError:
             raise fail(f"field {options.turn_field!r} is not a whole number") from None
+    # "role" stays in meta: it tells roles.py that the file said who is who.
     mapped = {options.session_field, options.turn_field, options.speaker_field,
-              options.text_field, "role"}
+              options.text_field}
     meta = {k: v for k, v in record.items() if k not in mapped}
     return Turn(session=session, index=index, speaker=speaker.strip(), role=role, text=text,
                 source=source, line=line, record=record_number, meta=meta)

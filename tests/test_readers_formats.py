@@ -1,0 +1,623 @@
+"""Readers for the exports people actually have: Otter, Rev, Descript, Whisper(X), ELAN,
+CHAT, Parquet, XLSX, Teams VTT/DOCX, and title blocks before the first turn.
+
+Every fixture in tests/fixtures/formats/ is invented dialogue; the expected turns
+below were written from the fixture text by hand.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mbt_nlp.errors import InputError
+from mbt_nlp.readers import SUFFIXES, ReadOptions, detect_format, read_transcript
+from mbt_nlp.readers.chat import clean_chat
+from mbt_nlp.transcript import RoleMap
+
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
+
+
+def fixture(name: str) -> Path:
+    return FORMATS / name
+
+
+def clinician(*names: str) -> ReadOptions:
+    return ReadOptions(roles=RoleMap.from_options(clinician=",".join(names)))
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def one_error(path: Path, **kwargs) -> InputError:
+    """The InputError for `path`; its one-line message must start with the file's name."""
+    with pytest.raises(InputError) as err:
+        read_transcript(path, **kwargs)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    return err.value
+
+
+def rows(transcript) -> list[tuple]:
+    return [(t.speaker, t.role, t.text, t.start, t.end, t.line, t.record) for t in transcript]
+
+
+# --- Otter.ai ---------------------------------------------------------------------------
+
+OTTER_LONG = (
+    "Honestly? Terrible. My sister didn't call back on Tuesday, so obviously she's decided "
+    "she's done with me. That's just what she does: she goes quiet, and then everyone at the "
+    "café knows she's upset before I do. I kept checking my phone every ten minutes, and by "
+    "Thursday I couldn't even eat. I know it sounds dramatic, but I could feel it in my whole "
+    "body, like the floor had gone from under me. And then on Friday she sent a heart emoji, "
+    "as if nothing had happened."
+)
+
+
+def test_otter_export_is_recognised_in_txt():
+    transcript = read_transcript(fixture("otter.txt"))
+    assert rows(transcript) == [
+        ("Dr. Amara Osei", "clinician",
+         "Good morning, Lena. How has the week been since we last met?", 3.0, None, 1, None),
+        # Two paragraphs of one speaker (headers 0:09 and 1:02) are one turn.
+        ("Lena Fischer", "client", OTTER_LONG, 9.0, None, 4, None),
+        ("Dr. Amara Osei", "clinician",
+         "When she didn't call, what did you imagine was going on in her mind?", 70.0, None, 10,
+         None),
+        ("Lena Fischer", "client",
+         "I don't know. Maybe she was busy? Or maybe… no, I really don't know.", 75.0, None, 13,
+         None),
+    ]
+    assert transcript.meta == {"footer": ["Transcribed by https://otter.ai"]}
+    assert {t.session for t in transcript} == {"otter"}
+
+
+def test_otter_hours_and_forced_format(tmp_path):
+    path = write(tmp_path, "export.log", "Speaker 1  59:58\nStill with me?\n\n"
+                 "Speaker 2\t1:00:04\nYes, sorry. I drifted off.\n")
+    turns = read_transcript(path, clinician("Speaker 1"), input_format="otter").turns
+    assert [(t.speaker, t.role, t.start, t.text) for t in turns] == [
+        ("Speaker 1", "clinician", 3598.0, "Still with me?"),
+        ("Speaker 2", "client", 3604.0, "Yes, sorry. I drifted off."),
+    ]
+
+
+def test_otter_format_on_a_colon_transcript_is_one_error(tmp_path):
+    path = write(tmp_path, "colon.txt", "T: hi\nC: hello\n")
+    error = one_error(path, input_format="otter")
+    assert "Name  0:03" in error.message
+
+
+def test_a_lone_header_like_line_does_not_turn_a_colon_transcript_into_otter(tmp_path):
+    path = write(tmp_path, "mixed.txt", "T: When did it start?\nC: It was late.\n"
+                 "Around  10:30\nT: And then?\n")
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("T", "When did it start?"), ("C", "It was late. Around  10:30"), ("T", "And then?")]
+
+
+# --- Rev and Descript -------------------------------------------------------------------
+
+
+def test_rev_label_then_time_then_words():
+    turns = read_transcript(fixture("rev.txt")).turns
+    assert [(t.speaker, t.role, t.start, t.line) for t in turns] == [
+        ("Interviewer", "clinician", 0.0, 1), ("Participant", "client", 9.0, 4),
+        ("Interviewer", "clinician", 41.0, 7), ("Participant", "client", 44.0, 10)]
+    assert turns[1].text.startswith("Still there, I think. My manager, Señor Ibáñez, walked")
+    assert turns[1].text.endswith("then I deleted the rewrite, then I rewrote it again.")
+    assert len(turns[1].text) == 402
+    assert [t.text for t in turns[2:]] == ["So his silence felt like proof.",
+                                          "Yeah. Proof. Exactly."]
+
+
+def test_rev_name_and_time_header_layout():
+    turns = read_transcript(fixture("rev_spaced.txt"), clinician("Speaker 1")).turns
+    assert [(t.speaker, t.role, t.start, t.line) for t in turns] == [
+        ("Speaker 1", "clinician", 0.0, 1), ("Speaker 2", "client", 6.0, 4),
+        ("Speaker 1", "clinician", 31.0, 7), ("Speaker 2", "client", 35.0, 10)]
+    assert turns[1].text.startswith('Okay. So she said the soup was "fine", and the way')
+    assert turns[1].text.endswith('my drawing of the garden looked "interesting".')
+    assert turns[3].text == "I honestly couldn't tell you. Tired? I'm not sure."
+
+
+def test_rev_time_after_label_with_text_on_the_same_line(tmp_path):
+    path = write(tmp_path, "r.txt", "Speaker 1 (00:01:02):\nHow was it?\n"
+                 "Speaker 2: [00:01:05] Fine, I guess.\n")
+    turns = read_transcript(path, clinician("Speaker 1"), input_format="rev").turns
+    assert [(t.speaker, t.start, t.text) for t in turns] == [
+        ("Speaker 1", 62.0, "How was it?"), ("Speaker 2", 65.0, "Fine, I guess.")]
+
+
+def test_descript_time_before_label():
+    turns = read_transcript(fixture("descript.txt"), input_format="descript").turns
+    assert [(t.speaker, t.role, t.start, t.line) for t in turns] == [
+        ("Therapist", "clinician", 2.0, 1), ("Client", "client", 7.0, 2),
+        ("Therapist", "clinician", 31.0, 4), ("Client", "client", 37.0, 5)]
+    assert turns[1].text.startswith("Nervous. I had a dream about the exam again — the one")
+    assert turns[1].text.endswith("it means I will fail on Thursday. And I know dreams aren't "
+                                  "signs. But it felt like one.")
+    assert turns[3].text == ("That I should cancel. Or at least email Prof. Łukasiewicz and "
+                             "warn her.")
+
+
+def test_a_time_on_its_own_line_dates_the_next_turn_and_is_no_text(tmp_path):
+    path = write(tmp_path, "t.txt", "[00:00:03]\nTherapist: Hello.\n00:00:09\n"
+                 "Client: Hi.\nStill me.\n(00:00:20)\nmore from me\nTherapist: Go on.\n")
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.start, t.text) for t in turns] == [
+        ("Therapist", 3.0, "Hello."), ("Client", 9.0, "Hi. Still me. more from me"),
+        ("Therapist", None, "Go on.")]
+
+
+# --- Whisper / WhisperX -----------------------------------------------------------------
+
+WHISPER_LONG = (
+    "Not well. My flatmate, Chloé, left the kitchen in a state again, and I'm sure she does it "
+    "on purpose to show me she doesn't respect me. She knows it drives me mad. Last month I "
+    "left a note on the fridge, a polite one, and the next day the mess was twice as bad, so "
+    "that settles it really. There's no other explanation for it, is there? People don't "
+    "just forget things like that. I mean it."
+)
+
+
+def test_whisperx_segments_become_turns():
+    transcript = read_transcript(fixture("whisperx.json"), clinician("SPEAKER_01"))
+    assert rows(transcript) == [
+        ("SPEAKER_01", "clinician", "Okay, we're recording. How did the week go?", 0.51, 3.2,
+         None, 1),
+        # Segments 2-3 of one speaker, and segment 4 without a speaker, are one turn.
+        ("SPEAKER_00", "client", WHISPER_LONG, 3.9, 26.1, None, 2),
+        ("SPEAKER_01", "clinician", "What else might have been going on for Chloé that week?",
+         26.8, 30.05, None, 5),
+        # Segment 6 is blank: the turn starts at segment 7.
+        ("SPEAKER_00", "client", "I hadn't thought about that.", 31.3, 33.9, None, 7),
+    ]
+    assert transcript.meta == {"language": "en"}
+
+
+def test_whisper_format_name_and_leading_unassigned_segment(tmp_path):
+    data = {"segments": [{"start": 0.0, "end": 1.0, "text": " So."},
+                         {"start": 1.0, "end": 2.0, "text": " Where to start?", "speaker": "A"},
+                         {"start": 2.5, "end": 3.0, "text": " Anywhere.", "speaker": "B"}]}
+    path = write(tmp_path, "w.out", json.dumps(data))
+    transcript = read_transcript(path, clinician("A"), input_format="whisper")
+    assert [(t.speaker, t.text, t.start, t.record) for t in transcript] == [
+        ("A", "So. Where to start?", 0.0, 2), ("B", "Anywhere.", 2.5, 3)]
+    assert transcript.notices == [
+        "1 segment(s) before the first diarised speaker were given to the first turn"]
+
+
+def test_whisper_without_speakers_asks_for_diarisation(tmp_path):
+    data = {"text": " Hello. Hi.", "segments": [
+        {"id": 0, "seek": 0, "start": 0.0, "end": 1.2, "text": " Hello.", "tokens": [50364]},
+        {"id": 1, "seek": 0, "start": 1.3, "end": 2.0, "text": " Hi.", "tokens": [50365]}],
+        "language": "en"}
+    error = one_error(write(tmp_path, "plain.json", json.dumps(data)))
+    assert "diaris" in error.message and "Hello" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [('{"segments": []}', "not Whisper"),
+     ('{"segments": [{"start": 0, "text": "hi", "speaker": "A"}', "invalid JSON"),
+     ('[{"speaker": "A", "text": "hi"}]', "not Whisper"),
+     ("", "empty")],
+)
+def test_whisper_format_errors(tmp_path, content, fragment):
+    error = one_error(write(tmp_path, "w.json", content), input_format="whisper")
+    assert fragment in error.message
+
+
+def test_whisper_bad_segment_names_its_record(tmp_path):
+    data = {"segments": [{"start": 0, "end": 1, "text": "hi", "speaker": "A"},
+                         {"start": "soon", "end": 2, "text": "yo", "speaker": "B"}]}
+    error = one_error(write(tmp_path, "w.json", json.dumps(data)))
+    assert error.record == 2 and "start" in error.message
+
+
+def test_other_json_shapes_still_read_as_records(tmp_path):
+    # "segments" without times is a list of records, not Whisper output.
+    data = {"segments": [{"speaker": "T", "text": "hi"}, {"speaker": "T", "text": "again"}]}
+    turns = read_transcript(write(tmp_path, "r.json", json.dumps(data))).turns
+    assert [(t.speaker, t.text, t.record) for t in turns] == [("T", "hi", 1), ("T", "again", 2)]
+    # --records-key wins over shape detection.
+    data = {"segments": [{"start": 0, "end": 1, "text": "a", "speaker": "T"},
+                         {"start": 1, "end": 2, "text": "b", "speaker": "T"}]}
+    path = write(tmp_path, "k.json", json.dumps(data))
+    turns = read_transcript(path, ReadOptions(records_key="segments")).turns
+    assert [t.text for t in turns] == ["a", "b"]
+
+
+# --- ELAN -------------------------------------------------------------------------------
+
+EAF_LONG = (
+    "I can't stop thinking about the parents' evening. Mr Okafor said Theo was \"a bit "
+    "distracted\" and I just knew he meant that I'm a bad mother, that he's seen through me, "
+    "and the other parents must think the same, they all looked away when I walked in, every "
+    "single one of them. So that's that, really."
+)
+
+
+def test_elan_tiers_in_time_order():
+    transcript = read_transcript(fixture("session.eaf"))
+    assert rows(transcript) == [
+        ("Therapist", "clinician", "Where would you like to start today?", 1.2, 4.85, 38, None),
+        # Tier "Client" has PARTICIPANT="Zoë"; annotations a2 and a3 follow each other.
+        ("Zoë", "client", EAF_LONG, 5.3, 24.01, 21, None),
+        ("Therapist", "clinician",
+         'Could "distracted" have been about Theo rather than about you?', 24.5, 28.775, 43,
+         None),
+        ("Zoë", "client", "Maybe. I hadn't thought of that.", 29.1, 31.0, 31, None),
+    ]
+    assert transcript.notices == ["dependent tier(s) not read as speech: Client-notes"]
+    assert transcript.meta == {"media": ["file:///C:/sessions/session07.wav"]}
+
+
+def test_elan_roles_from_options():
+    options = ReadOptions(roles=RoleMap.from_options(clinician="Zoë", client="Therapist"))
+    turns = read_transcript(fixture("session.eaf"), options).turns
+    assert [t.role for t in turns] == ["client", "clinician", "client", "clinician"]
+
+
+def _truncated_eaf() -> bytes:
+    return fixture("session.eaf").read_bytes()[:1500]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(b"", "empty"),
+     (_truncated_eaf(), "not a readable ELAN"),
+     (b"<html><body>hello</body></html>", "not a readable ELAN"),
+     (b'<ANNOTATION_DOCUMENT VERSION="3.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+      b' xsi:noNamespaceSchemaLocation="x"><HEADER/><TIME_ORDER/></ANNOTATION_DOCUMENT>',
+      "no annotations")],
+    ids=["empty", "broken-xml", "not-eaf", "no-tiers"],
+)
+def test_elan_errors(tmp_path, content, fragment):
+    error = one_error(write(tmp_path, "s.eaf", content))
+    assert fragment in error.message
+
+
+# --- CHAT -------------------------------------------------------------------------------
+
+CHAT_LONG = (
+    "um I I phoned my brother, and he didn't pick up, so he is he is obviously furious with "
+    "me about the wedding. there is no other reason he would ignore me, Zoë says he was just "
+    "at work but she always takes his side, she has since we were kids and our mum left, and "
+    "it's the same every time, I can feel it, I know what he is thinking..."
+)
+
+
+def test_chat_main_tiers_roles_and_bullets():
+    transcript = read_transcript(fixture("session.cha"))
+    assert rows(transcript) == [
+        ("INV", "clinician", "how have things been since last week?", 0.0, 2.35, 10, None),
+        # Two *PAR utterances (the first with a continuation line) are one turn; %mor and
+        # %com between them are skipped.
+        ("PAR", "client", CHAT_LONG, 2.6, 21.4, 11, None),
+        ("INV", "clinician", "what might he have been thinking when he saw your name?", 21.8,
+         24.95, 18, None),
+        ("PAR", "client", "I don't know.", 25.3, 27.01, 19, None),
+    ]
+    assert transcript.meta["date"] == "14-MAR-2024"
+    assert ["Participants", "PAR Participant, INV Investigator"] in transcript.meta["headers"]
+    # The last *INV tier is "xxx .": no words, so no turn, and the user is told.
+    assert transcript.notices == [
+        "1 utterance(s) with no intelligible words (xxx, events only) were not read as turns"]
+
+
+def test_chat_roles_from_options_override_participants():
+    turns = read_transcript(fixture("session.cha"), clinician("PAR")).turns
+    assert [(t.speaker, t.role) for t in turns[:2]] == [("INV", "client"), ("PAR", "clinician")]
+    # Naming the CHAT role works too.
+    turns = read_transcript(fixture("session.cha"), clinician("Investigator")).turns
+    assert turns[0].role == "clinician" and turns[1].role == "client"
+
+
+@pytest.mark.parametrize(
+    ("main_tier", "words"),
+    [("&-um I [/] I don't know , it was xxx +...", "um I I don't know, it was..."),
+     ("<I was> [//] I went to the (.) shop@s:eng .", "I was I went to the shop."),
+     ("goed [: went] home [*] .", "goed home."),
+     ("he's (be)cause ice+cream „ right ?", "he's because ice cream, right?"),
+     ("+< yeah +/.", "yeah..."),
+     ("Santa_Claus 0is here ⌈ now ⌉ .", "Santa Claus here now."),
+     ("&=laughs .", ""),
+     ("&+fr Friday [!] +/?", "fr Friday?")],
+)
+def test_chat_codes_become_plain_words(main_tier, words):
+    assert clean_chat(main_tier) == words
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment", "line"),
+    [("", "empty", None),
+     ("Therapist: this is not CHAT\n", "not a CHAT line", 1),
+     ("@Begin\n@Participants:\tPAR Participant, INV Investigator\n*PAR:\thi .\n"
+      "*MOT:\thello .\n@End\n", "*MOT is not in @Participants", 4),
+     ("@Begin\n@Participants:\tPAR Participant\n@End\n", "no CHAT main tiers", None)],
+    ids=["empty", "not-chat", "unknown-speaker", "no-tiers"],
+)
+def test_chat_errors(tmp_path, content, fragment, line):
+    error = one_error(write(tmp_path, "s.cha", content))
+    assert fragment in error.message and error.line == line
+
+
+# --- Parquet and XLSX -------------------------------------------------------------------
+
+TABLE_LONG = (
+    "Badly. He didn't ask a single question about the new flat, not one, and I had\n"
+    "brought the photos on my phone. That's how I know he doesn't care what happens to me, he "
+    "never has, and my stepmother Inés just sat there nodding along as usual. I left after "
+    "twenty minutes and cried in the car for most of the drive home."
+)
+TABLE_TURNS = [
+    ("s07", 1, "Therapist", "clinician", "How did the visit to your father's go in the end?"),
+    ("s07", 2, "Client", "client", TABLE_LONG),
+    ("s07", 3, "Therapist", "clinician",
+     "When he didn't ask, what do you imagine was on his mind?"),
+    ("s07", 4, "Client", "client", "I don't know. Maybe he was tired. He's been ill since Easter."),
+]
+
+
+def test_xlsx_rows_with_sheet_row_numbers():
+    transcript = read_transcript(fixture("session.xlsx"))
+    assert [(t.session, t.index, t.speaker, t.role, t.text) for t in transcript] == TABLE_TURNS
+    assert [t.line for t in transcript] == [2, 3, 5, 6]  # row 4 is blank
+    assert [t.meta["start"] for t in transcript] == [4.5, 9, 41.25, 47]
+    assert transcript.notices == [
+        "only the first sheet was read; other sheet(s) with content: Notes"]
+
+
+def test_parquet_rows_with_record_numbers():
+    transcript = read_transcript(fixture("session.parquet"))
+    assert [(t.session, t.index, t.speaker, t.role, t.text) for t in transcript] == TABLE_TURNS
+    assert [t.record for t in transcript] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("name", "load"), [("session.xlsx", pd.read_excel), ("session.parquet", pd.read_parquet)]
+)
+def test_tables_round_trip_through_csv(tmp_path, name, load):
+    csv_path = tmp_path / "s07.csv"
+    # pandas reads the blank sheet row as NaN, which makes the turn column float: undo both.
+    frame = load(fixture(name)).dropna(how="all").astype({"turn": "Int64"})
+    frame.to_csv(csv_path, index=False)
+    seq = [(t.session, t.speaker, t.text) for t in read_transcript(fixture(name))]
+    assert seq == [(t.session, t.speaker, t.text) for t in read_transcript(csv_path)]
+
+
+def _xlsx(tmp_path: Path, sheet_rows: list[list]) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in sheet_rows:
+        workbook.active.append(row)
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_errors_name_the_sheet_row(tmp_path):
+    path = _xlsx(tmp_path, [["speaker", "text", "turn"], ["T", "hi", 1], ["C", "yo", "two"]])
+    error = one_error(path)
+    assert error.line == 3 and "'turn'" in error.message
+    path = _xlsx(tmp_path, [["who", "text"], ["T", "hi"]])
+    error = one_error(path)
+    assert error.line == 2 and "--speaker-field" in error.message
+    path = _xlsx(tmp_path, [["speaker", "text"], ["T", "hi", "stray"]])
+    assert one_error(path).line == 2
+    path = _xlsx(tmp_path, [["speaker", "text"]])
+    assert "no rows" in one_error(path).message
+
+
+def test_parquet_missing_field_names_the_record(tmp_path):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"speaker": ["T", "C"], "words": ["hi", "yo"]}).to_parquet(path)
+    error = one_error(path)
+    assert error.record == 1 and "--text-field" in error.message
+    pd.DataFrame({"speaker": [], "text": []}).to_parquet(path)
+    assert "no rows" in one_error(path).message
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(b"", "empty"), (b"PK\x03\x04 this is not really a zip" * 20, "not a readable"),
+     (b"speaker,text\nT,hi\n", "not a readable")],
+    ids=["empty", "corrupt", "csv-renamed"],
+)
+def test_binary_table_errors(tmp_path, suffix, content, fragment):
+    error = one_error(write(tmp_path, f"t{suffix}", content))
+    assert fragment in error.message
+
+
+# --- Microsoft Teams --------------------------------------------------------------------
+
+
+def test_teams_vtt_voices_and_cue_ids():
+    turns = read_transcript(fixture("teams.vtt"), clinician("Amara Osei")).turns
+    assert [(t.speaker, t.role, t.start, t.end, t.line) for t in turns] == [
+        ("Amara Osei", "clinician", 3.419, 6.729, 4),
+        ("Lena Müller-Þórsdóttir", "client", 7.1, 21.05, 8),
+        ("Amara Osei", "clinician", 21.5, 25.01, 17)]
+    assert turns[1].text == (
+        "Yes, I can. Sorry, the Wi-Fi in the flat is awful, my neighbour keeps changing the "
+        "password. Anyway. I wanted to talk about what happened with my manager, because I "
+        "have been going over it all weekend and I am sure now that she wants me out, she "
+        "looked straight through me in the meeting.")
+    assert all("/" not in t.text and "0b7f8c5e" not in t.text for t in turns)
+
+
+def test_teams_docx_export():
+    transcript = read_transcript(fixture("teams.docx"), clinician("Amara Osei"))
+    assert [(t.speaker, t.role, t.start, t.line) for t in transcript] == [
+        ("Amara Osei", "clinician", 3.0, 5), ("Lena Fischer", "client", 8.0, 7),
+        ("Amara Osei", "clinician", 35.0, 10)]
+    assert transcript.turns[1].text == (
+        "Not great. Jürgen cancelled our plans again this weekend, and honestly that tells me "
+        "everything about where I stand with him. If he wanted to be with me he'd make time, "
+        "people make time for what matters to them, so clearly I don't matter, and there's no "
+        "point pretending otherwise. I've already started packing his things into boxes.")
+    assert transcript.turns[2].text == "What else might explain the cancellation, do you think?"
+    assert transcript.meta == {
+        "preamble": ["Weekly session – L. Fischer-20240314_100012-Meeting Recording",
+                     "March 14, 2024, 10:00AM", "48m 12s"],
+        "title": "Weekly session – L. Fischer-20240314_100012-Meeting Recording",
+        "date": "March 14, 2024",
+        "events": ["Amara Osei started transcription", "Amara Osei stopped transcription"],
+    }
+
+
+def test_older_teams_docx_caption_blocks():
+    turns = read_transcript(fixture("teams_legacy.docx"), clinician("Amara Osei")).turns
+    assert [(t.speaker, t.role, t.start, t.end, t.line) for t in turns] == [
+        ("Amara Osei", "clinician", 0.0, 4.25, 1), ("Lena Fischer", "client", 4.9, 22.1, 5),
+        ("Amara Osei", "clinician", 23.0, 26.5, 13)]
+    assert turns[1].text.startswith("She hung up on me. Well, she said she had to go, but I")
+    assert turns[1].text.endswith("it's how they tell you you're not wanted any more. "
+                                  "So I didn't call back.")
+    assert turns[2].text == "What else could 'I have to go' have meant?"
+
+
+def test_caption_block_of_one_unknown_line_is_an_error(tmp_path):
+    path = write(tmp_path, "c.txt", "0:0:0.0 --> 0:0:2.0\nAnna\nHi there.\n\n"
+                 "0:0:2.0 --> 0:0:3.0\nAnna\n\n0:0:3.0 --> 0:0:4.0\nOh no, not again.\n")
+    error = one_error(path)
+    assert error.line == 8 and "Oh no" not in error.message
+
+
+# --- Preambles ----------------------------------------------------------------------------
+
+
+def test_txt_preamble_is_kept_in_meta():
+    transcript = read_transcript(fixture("preamble.txt"))
+    assert [(t.speaker, t.role, t.line) for t in transcript] == [
+        ("T", "clinician", 6), ("C", "client", 7), ("T", "clinician", 8)]
+    assert transcript.meta == {
+        "preamble": ["Session 7 – 14 March", "Transcript", "Interview with Ms Ávila",
+                     "Recorded on 14/03/2024"],
+        "title": "Session 7 – 14 March",
+        "date": "14/03/2024",
+    }
+    assert transcript.notices == [
+        "kept 4 line(s) before the first speaker label as the file's preamble (meta), "
+        "not as turns"]
+
+
+def test_docx_preamble_is_kept_in_meta():
+    transcript = read_transcript(fixture("preamble.docx"))
+    assert [(t.speaker, t.line) for t in transcript] == [("T", 4), ("C", 5), ("T", 6)]
+    assert transcript.turns[2].text == "Renée was sweet to you. How do you make sense of that?"
+    assert transcript.meta == {"preamble": ["Session 7 – 14 March", "Transcript"],
+                               "title": "Session 7 – 14 March", "date": "14 March"}
+
+
+def test_key_value_lines_before_the_first_turn_are_meta_not_speakers(tmp_path):
+    path = write(tmp_path, "k.txt", "Title: Intake\nDate: 2 May 2024\n\nT: Welcome.\n"
+                 "C: Thanks.\n")
+    transcript = read_transcript(path)
+    assert [t.speaker for t in transcript] == ["T", "C"]
+    assert transcript.meta == {"preamble": ["Title: Intake", "Date: 2 May 2024"],
+                               "title": "Intake", "date": "2 May 2024"}
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    ["Session 7\n" + "She said it was fine\n" * 5, "Notes " + "word " * 70 + "\n"],
+    ids=["six-lines", "over-300-characters"],
+)
+def test_a_long_preamble_is_an_unlabelled_transcript(tmp_path, preamble):
+    path = write(tmp_path, "long.txt", preamble + "T: hi\nC: hello\n")
+    error = one_error(path)
+    assert error.line == 1 and "before the first speaker label" in error.message
+    assert "She said" not in error.message and "word" not in error.message
+
+
+def test_text_with_no_labels_at_all_is_an_error(tmp_path):
+    assert one_error(write(tmp_path, "none.txt", "hello\nthere\n")).line == 1
+
+
+# --- DOCX errors --------------------------------------------------------------------------
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_docx_zip_bomb_is_refused_before_parsing(tmp_path):
+    content = _zip({"[Content_Types].xml": b"<Types/>",
+                    "word/document.xml": b" " * (50 * 1024 * 1024 + 1)})
+    assert len(content) < 1024 * 1024
+    error = one_error(write(tmp_path, "bomb.docx", content))
+    assert "zip bomb" in error.message and "word/document.xml" in error.message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a zip at all", _zip({"word/document.xml": b"<w:document"}),
+     _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<x/>"})],
+    ids=["empty", "not-zip", "no-content-types", "broken-xml"],
+)
+def test_broken_docx_is_one_error(tmp_path, content):
+    error = one_error(write(tmp_path, "broken.docx", content))
+    assert "docx" in error.message
+
+
+def test_docx_with_text_only_in_a_table_says_so(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "T", "How are you?"
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    assert "tables" in one_error(path).message
+
+
+# --- Round trips and registration -------------------------------------------------------
+
+TEXT_FIXTURES = [
+    ("otter.txt", None), ("rev.txt", None), ("rev_spaced.txt", "Speaker 1"),
+    ("descript.txt", None), ("whisperx.json", "SPEAKER_01"), ("session.eaf", None),
+    ("session.cha", None), ("teams.vtt", "Amara Osei"), ("teams.docx", "Amara Osei"),
+    ("teams_legacy.docx", "Amara Osei"),
+    ("preamble.txt", None), ("preamble.docx", None),
+]
+
+
+@pytest.mark.parametrize(("name", "clinician_label"), TEXT_FIXTURES)
+def test_turns_round_trip_through_csv(tmp_path, name, clinician_label):
+    options = clinician(clinician_label) if clinician_label else ReadOptions()
+    turns = read_transcript(fixture(name), options).turns
+    csv_path = tmp_path / "copy.csv"
+    pd.DataFrame([{"session": t.session, "turn": t.index, "speaker": t.speaker, "role": t.role,
+                   "text": t.text} for t in turns]).to_csv(csv_path, index=False)
+    again = read_transcript(csv_path, options).turns
+    assert [(t.session, t.speaker, t.role, t.text) for t in again] == [
+        (t.session, t.speaker, t.role, t.text) for t in turns]
+    assert len(turns) >= 3 and max(len(t.text) for t in turns) > 250  # a long turn in each
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fmt"),
+    [(".eaf", "eaf"), (".cha", "chat"), (".parquet", "parquet"), (".xlsx", "xlsx")],
+)
+def test_new_suffixes_are_registered(suffix, fmt):
+    assert SUFFIXES[suffix] == fmt and detect_format(f"x{suffix}") == fmt
