@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from mbt_nlp.pipeline.extensions import SPANS_KEY
 from mbt_nlp.pipeline.resources import FAMILIES, lexicon_set
 from mbt_nlp.pipeline.rules import RuleSet
-from mbt_nlp.pipeline.words import client_tokens
+from mbt_nlp.pipeline.words import client_words
 
 CANCEL_REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
 DISCOURSE_KEYS = ("abstractness", "concreteness", "affect", "repetition", "echo")
@@ -62,7 +62,7 @@ def feature_names() -> tuple[str, ...]:
 
 def clean_text(doc: Doc) -> str:
     """The client's own words, lowercased, for n-gram features."""
-    return " ".join(t.lower_ for t in client_tokens(doc))
+    return " ".join(client_words(doc)[1])
 
 
 def doc_features(doc: Doc) -> dict[str, float]:
@@ -71,7 +71,7 @@ def doc_features(doc: Doc) -> dict[str, float]:
     by_label = Counter(s.label_ for s in spans)
     by_family = Counter(s.kb_id_ for s in spans)
     cancelled = Counter(str(c["reason"]) for c in doc._.mbt_cancelled or [])
-    words = [t.lower_ for t in client_tokens(doc)]
+    words = client_words(doc)[1]
     n = max(len(words), 1)
     discourse = doc._.mbt_discourse or {}
     profile = doc._.mbt_profile or {}

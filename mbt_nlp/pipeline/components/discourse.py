@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import ENT_TYPE, LIKE_NUM, POS, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.parts_of_speech import PROPN
+from spacy.tokens import Doc, Span
 
 from mbt_nlp.errors import ResourceError
+from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.resources import check_keys, lexicon_set, packaged_path, read_json
-from mbt_nlp.pipeline.words import client_tokens
+from mbt_nlp.pipeline.words import client_words
 
 CONFIG_FILE = "discourse.json"
 _WORD = re.compile(r"[a-z']+")
@@ -61,18 +64,26 @@ class DiscourseConfig:
         return cls.from_dict(read_json(path), path)
 
 
-def _is_anchor(tok: Token, concrete: frozenset[str]) -> bool:
-    if tok.like_num or tok.lower_ in concrete or tok.ent_type_:
-        return True
-    if tok.pos_:
-        return tok.pos_ == "PROPN"
-    # No tagger: a capitalised word inside a sentence is most likely a name.
-    return tok.text[:1].isupper() and tok.lower_ != "i" and not tok.is_sent_start and tok.i > 0 \
-        and not doc_prev_is_punct(tok)
-
-
-def doc_prev_is_punct(tok: Token) -> bool:
-    return tok.i > 0 and tok.doc[tok.i - 1].is_punct
+def anchors(doc: Doc, positions: list[int], lower: list[str],
+            concrete: frozenset[str]) -> list[bool]:
+    """Which of the words at `positions` anchor talk in the concrete: numbers, concrete
+    nouns, named entities, proper nouns (or, with no tagger, capitalised words inside a
+    sentence, most likely names)."""
+    if not positions:
+        return []
+    view = token_view(doc)
+    like_num, ent_type, pos, sent_start = doc.to_array(
+        [LIKE_NUM, ENT_TYPE, POS, SENT_START]).T.tolist()
+    found = []
+    for i, word in zip(positions, lower, strict=True):
+        if like_num[i] or word in concrete or ent_type[i]:
+            found.append(True)
+        elif pos[i]:
+            found.append(pos[i] == PROPN)
+        else:
+            found.append(view.orth[i][:1].isupper() and word != "i" and sent_start[i] != 1
+                         and i > 0 and not view.is_punct[i - 1])
+    return found
 
 
 @Language.factory(
@@ -104,19 +115,20 @@ class DiscourseSignals:
         return {rule_id: r["reason"] for rule_id, r in self.rules.items()}
 
     def signals(self, doc: Doc) -> tuple[dict[str, float], list[Span]]:
-        words = client_tokens(doc)
+        positions, words = client_words(doc)
         n = len(words)
-        content = [t for t in words if t.lower_ not in self.stopwords]
-        n_abstract = sum(t.lower_ in self.abstract for t in words)
-        n_anchor = sum(_is_anchor(t, self.concrete) for t in words)
-        n_affect = sum(t.lower_ in self.affect for t in words)
+        content = [(i, w) for i, w in zip(positions, words, strict=True)
+                   if w not in self.stopwords]
+        n_abstract = sum(w in self.abstract for w in words)
+        n_anchor = sum(anchors(doc, positions, words, self.concrete))
+        n_affect = sum(w in self.affect for w in words)
         abstract_rate = n_abstract / n if n else 0.0
         concrete_rate = n_anchor / n if n else 0.0
         total = abstract_rate + concrete_rate
         abstractness = abstract_rate / total if total else 0.0
 
         repeats, repeat_spans = self._repetition(doc, content, n, abstractness)
-        echo = self._echo(content, doc._.mbt_previous_text)
+        echo = self._echo([w for _, w in content], doc._.mbt_previous_text)
         signals = {
             "words": float(n),
             "content_words": float(len(content)),
@@ -127,7 +139,7 @@ class DiscourseSignals:
             "affect": round(n_affect / n if n else 0.0, 4),
             "repetition": round(repeats, 4),
             "echo": round(echo, 4),
-            "questions": float(sum(t.text == "?" for t in doc)),
+            "questions": float(token_view(doc).orth.count("?")),
         }
         spans = list(repeat_spans)
         u = self.config.data["unanchored"]
@@ -139,11 +151,11 @@ class DiscourseSignals:
             and signals["affect"] <= u["max_affect_rate"]
         ):
             rule = self.rules["pr.discourse_unanchored"]
-            spans.append(Span(doc, words[0].i, words[-1].i + 1, label=rule["label"],
+            spans.append(Span(doc, positions[0], positions[-1] + 1, label=rule["label"],
                               kb_id=rule["family"], span_id=rule["id"]))
         return signals, spans
 
-    def _repetition(self, doc: Doc, content: list[Token], n_words: int,
+    def _repetition(self, doc: Doc, content: list[tuple[int, str]], n_words: int,
                     abstractness: float) -> tuple[float, list[Span]]:
         """Share of content n-grams that recur, plus spans on the recurrences.
 
@@ -159,7 +171,8 @@ class DiscourseSignals:
         """
         c = self.config.data["circular"]
         k, gap = c["ngram"], c["min_gap_words"]
-        grams = [tuple(t.lower_ for t in content[i:i + k]) for i in range(len(content) - k + 1)]
+        said = [w for _, w in content]
+        grams = [tuple(said[i:i + k]) for i in range(len(said) - k + 1)]
         if not grams:
             return 0.0, []
         last_seen: dict[tuple[str, ...], int] = {}
@@ -168,7 +181,7 @@ class DiscourseSignals:
             if gram in last_seen and i - last_seen[gram] >= gap:
                 recurring.append(i)
             last_seen[gram] = i
-        word_counts = Counter(t.lower_ for t in content)
+        word_counts = Counter(said)
         word_limit = max(3, n_words // c["words_per_word_repeat"])
         excess = {w: v - word_limit for w, v in word_counts.items() if v > word_limit}
         share = len(recurring) / len(grams)
@@ -178,22 +191,22 @@ class DiscourseSignals:
                 or 100 * repeats / max(n_words, 1) < c["min_repeats_per_100_words"]):
             return share, []
         rule = self.rules["pr.discourse_circular"]
-        spans = [Span(doc, content[i].i, content[i + k - 1].i + 1, label=rule["label"],
+        spans = [Span(doc, content[i][0], content[i + k - 1][0] + 1, label=rule["label"],
                       kb_id=rule["family"], span_id=rule["id"]) for i in recurring]
         seen_words: Counter[str] = Counter()
-        for tok in content:
-            seen_words[tok.lower_] += 1
-            if tok.lower_ in excess and seen_words[tok.lower_] > word_limit:
-                spans.append(Span(doc, tok.i, tok.i + 1, label=rule["label"],
+        for position, word in content:
+            seen_words[word] += 1
+            if word in excess and seen_words[word] > word_limit:
+                spans.append(Span(doc, position, position + 1, label=rule["label"],
                                   kb_id=rule["family"], span_id=rule["id"]))
         return share, spans
 
-    def _echo(self, content: list[Token], previous: str | None) -> float:
+    def _echo(self, content: list[str], previous: str | None) -> float:
         """Share of this turn's content words that the previous turn used."""
         if not previous or not content:
             return 0.0
         prev_words = {w for w in _WORD.findall(previous.lower()) if w not in self.stopwords}
-        return sum(t.lower_ in prev_words for t in content) / len(content)
+        return sum(w in prev_words for w in content) / len(content)
 
     def __call__(self, doc: Doc) -> Doc:
         signals, spans = self.signals(doc)

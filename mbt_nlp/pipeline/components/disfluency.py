@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc, Span
 
+from mbt_nlp.pipeline.doc_view import token_view
+
 _SPEAKER_INTERJECTION = re.compile(r"[\(\[]\s*[A-Z][\w.]{0,20}\s*:\s*[^\)\]\n]{0,80}[\)\]]")
 _BRACKETED = re.compile(r"[\(\[]\s*([^\)\]\n]{1,40})\s*[\)\]]")
 
@@ -26,60 +28,55 @@ _LIKE_BEFORE = frozenset({"and", "but", "so", "or", "um", "uh", "er", "erm", "ju
 _PAUSE_AFTER = frozenset({"you", "like", "um", "uh", "er", "erm", "i", "mm", "yeah", "whatever"})
 
 
-def _prev(doc: Doc, i: int):
-    return doc[i - 1] if i > 0 else None
-
-
-def _next(doc: Doc, i: int):
-    return doc[i + 1] if i + 1 < len(doc) else None
-
-
 def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
     singles = frozenset(single_fillers)
+    view = token_view(doc)
+    lower, punct = view.lower, view.is_punct
+    n = len(lower)
+
+    def low(j: int) -> str | None:
+        return lower[j] if 0 <= j < n else None
+
     spans: list[Span] = []
     i = 0
-    while i < len(doc):
-        tok = doc[i]
-        low = tok.lower_
-        nxt = _next(doc, i)
-        prev = _prev(doc, i)
-        if low in singles:
+    while i < n:
+        word = lower[i]
+        nxt = low(i + 1)
+        prev = low(i - 1)
+        if word in singles:
             spans.append(Span(doc, i, i + 1, label="FILLER"))
-        elif low == "you" and nxt is not None and nxt.lower_ == "know":
-            after = _next(doc, i + 1)
-            is_question = prev is not None and prev.lower_ in _YOU_KNOW_QUESTION
-            takes_object = after is not None and after.lower_ in _YOU_KNOW_OBJECT
+        elif word == "you" and nxt == "know":
+            after = low(i + 2)
+            is_question = prev is not None and prev in _YOU_KNOW_QUESTION
+            takes_object = after is not None and after in _YOU_KNOW_OBJECT
             if not is_question and not takes_object:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
                 i += 2
                 continue
-        elif low == "i" and nxt is not None and nxt.lower_ == "mean":
-            after = _next(doc, i + 1)
-            after2 = _next(doc, i + 2)
+        elif word == "i" and nxt == "mean":
+            after = low(i + 2)
+            after2 = low(i + 3)
             # "I mean it/that" means something, unless a clause follows ("I mean it's hard").
             means_it = after is not None and (
-                after.lower_ in {"to", "by", "what"}
-                or (
-                    after.lower_ in {"it", "that"}
-                    and (after2 is None or after2.lower_ not in {"'s", "s", "is", "was", "were"})
-                )
+                after in {"to", "by", "what"}
+                or (after in {"it", "that"}
+                    and (after2 is None or after2 not in {"'s", "s", "is", "was", "were"}))
             )
             if not means_it:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
                 i += 2
                 continue
-        elif low == "like":
-            if prev is None or prev.is_punct or prev.lower_ in _LIKE_BEFORE or (
-                nxt is not None and nxt.is_punct
+        elif word == "like":
+            if prev is None or punct[i - 1] or prev in _LIKE_BEFORE or (
+                nxt is not None and punct[i + 1]
             ):
                 # "was like" / "is like" before a quote is reported speech, kept as FILLER
                 # for the words but flagged as QUOTATIVE so the context can use it.
-                label = "QUOTATIVE" if prev is not None and prev.lower_ in {"was", "is", "'s"} \
-                    else "FILLER"
+                label = "QUOTATIVE" if prev in {"was", "is", "'s"} else "FILLER"
                 spans.append(Span(doc, i, i + 1, label=label))
-        elif low in {"kind", "sort"} and nxt is not None and nxt.lower_ == "of":
-            after = _next(doc, i + 1)
-            if after is None or after.is_punct or after.lower_ in _PAUSE_AFTER:
+        elif word in {"kind", "sort"} and nxt == "of":
+            after = low(i + 2)
+            if after is None or punct[i + 2] or after in _PAUSE_AFTER:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
                 i += 2
                 continue
@@ -89,10 +86,7 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
 
 # Longest phrase checked for an immediate restart ("at the- at the", "I was, I was").
 MAX_RESTART_WORDS = 4
-
-
-def _word(tok) -> str:
-    return tok.lower_.rstrip("-—–")
+_DASHES = "-—–"
 
 
 def repeat_spans(doc: Doc) -> list[Span]:
@@ -104,24 +98,31 @@ def repeat_spans(doc: Doc) -> list[Span]:
     copy is marked REPEAT, so the speaker's words keep one copy. Linear in the
     Doc: each word is compared with the next few only.
     """
+    view = token_view(doc)
+    # Positions of the spoken words, and what each says without a trailing dash.
+    at = [i for i, (p, s) in enumerate(zip(view.is_punct, view.is_space, strict=True))
+          if not (p or s)]
+    said = [view.lower[i].rstrip(_DASHES) for i in at]
+    # A word can start a repeated phrase if it is alphabetic or a cut-off ("wh-").
+    wordlike = [view.is_alpha[i] or view.orth[i][-1] in _DASHES for i in at]
     spans = []
-    words = [t for t in doc if not (t.is_punct or t.is_space)]
     marked: set[int] = set()
-    for tok in words:
-        if len(tok.text) > 1 and tok.text[-1] in "-—–" and tok.text[0].isalpha():
-            spans.append(Span(doc, tok.i, tok.i + 1, label="FALSE_START"))
-            marked.add(tok.i)
+    for i in at:
+        text = view.orth[i]
+        if len(text) > 1 and text[-1] in _DASHES and text[0].isalpha():
+            spans.append(Span(doc, i, i + 1, label="FALSE_START"))
+            marked.add(i)
     p = 0
-    while p < len(words):
+    count = len(at)
+    while p < count:
         for n in range(MAX_RESTART_WORDS, 0, -1):
-            first, second = words[p:p + n], words[p + n:p + 2 * n]
-            if len(second) < n or not any(t.is_alpha or t.text[-1] in "-—–" for t in first):
+            if p + 2 * n > count or not any(wordlike[p:p + n]):
                 continue
-            if [_word(t) for t in first] == [_word(t) for t in second]:
-                for tok in first:
-                    if tok.i not in marked:
-                        spans.append(Span(doc, tok.i, tok.i + 1, label="REPEAT"))
-                        marked.add(tok.i)
+            if said[p:p + n] == said[p + n:p + 2 * n]:
+                for i in at[p:p + n]:
+                    if i not in marked:
+                        spans.append(Span(doc, i, i + 1, label="REPEAT"))
+                        marked.add(i)
                 p += n
                 break
         else:

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
+from mbt_nlp.pipeline.pattern_index import PatternIndex
 from mbt_nlp.pipeline.resources import lexicon_set
 from mbt_nlp.pipeline.rules import Rule, RuleSet, compile_pattern
 
@@ -47,16 +48,12 @@ class MarkerMatcher:
     def set_rules(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.rules: dict[str, Rule] = ruleset.by_id()
-        # One small Matcher per pattern, run only when the Doc holds the pattern's anchor
-        # (its most specific required word): most patterns cannot match most turns, and
-        # skipping them is about five times faster than one Matcher with every pattern.
-        self.matchers: list[tuple[frozenset[str] | None, Matcher]] = []
+        # Each pattern is tried only where its anchor word occurs (see pattern_index): one
+        # pass over the Doc's words instead of one spaCy Matcher walk per pattern.
+        self.index = PatternIndex(lexicon_set("stopword"))
         for rule in ruleset.rules:
             for pattern in rule.patterns:
-                compiled = compile_pattern(pattern, ruleset.lexicons, rule.id)
-                matcher = Matcher(self.vocab, validate=True)
-                matcher.add(rule.id, [compiled])
-                self.matchers.append((anchor_words(compiled), matcher))
+                self.index.add(rule.id, compile_pattern(pattern, ruleset.lexicons, rule.id))
 
     def rule_reasons(self) -> dict[str, str]:
         return {rule.id: rule.reason for rule in self.ruleset.rules}
@@ -75,18 +72,15 @@ class MarkerMatcher:
             and after.lower_ not in _CLAUSE_OPENERS
         )
 
-    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        words = {t.lower_ for t in doc}
-        found = []
-        for anchor, matcher in self.matchers:
-            if anchor is None or not anchor.isdisjoint(words):
-                found.extend(matcher(doc))
-        return found
+    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(rule id, start, end) of every pattern match, before the rules' own filters."""
+        view = token_view(doc)
+        return self.index.find(view.lower, view.orth)
 
     def find(self, doc: Doc) -> list[Span]:
         spans = []
-        for match_id, start, end in self.matches(doc):
-            rule = self.rules[self.vocab.strings[match_id]]
+        for rule_id, start, end in self.matches(doc):
+            rule = self.rules[rule_id]
             if self._keep(doc, rule, start, end):
                 spans.append(Span(doc, start, end, label=rule.label, kb_id=rule.family,
                                   span_id=rule.id))
@@ -140,27 +134,3 @@ class MarkerMatcher:
 
 def _raise_error(proc_name, proc, docs, e):
     raise e
-
-
-def anchor_words(pattern: list[dict]) -> frozenset[str] | None:
-    """The word set of the pattern's most specific required token (None: no such token).
-
-    A Doc without any of these words cannot match the pattern. "Specific" means few
-    words and no common function words, so the anchor rules out as many turns as it can.
-    """
-    best: tuple[int, frozenset[str]] | None = None
-    common = lexicon_set("stopword")
-    for token in pattern:
-        if token.get("OP") or "LOWER" not in token:
-            continue
-        value = token["LOWER"]
-        if isinstance(value, str):
-            words = frozenset({value})
-        elif "IN" in value:
-            words = frozenset(value["IN"])
-        else:
-            continue
-        cost = len(words) + 1000 * len(words & common)
-        if best is None or cost < best[0]:
-            best = (cost, words)
-    return best[1] if best else None

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.resources import lexicon_set
-from mbt_nlp.pipeline.words import client_tokens
+from mbt_nlp.pipeline.words import client_words
 
 DIMENSIONS = ("self_other", "internal_external", "cognitive_affective", "automatic_controlled")
 
@@ -52,7 +52,7 @@ class DimensionProfile:
         return {}
 
     def profile(self, doc: Doc) -> dict[str, float]:
-        words = [t.lower_ for t in client_tokens(doc)]
+        words = client_words(doc)[1]
         count = lambda lexicon: sum(w in lexicon for w in words)  # noqa: E731
         controlled = automatic = 0.0
         for span in doc.spans.get(SPANS_KEY, []):
