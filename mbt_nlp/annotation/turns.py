@@ -42,7 +42,7 @@ def annotate_turns(
     nlp: Language,
     turns: Iterable[Turn],
     *,
-    batch_size: int = 256,
+    batch_size: int = 1024,
     n_process: int = 1,
     label_clinician: bool = False,
 ) -> Iterator[dict[str, Any]]:
@@ -56,7 +56,7 @@ def annotate_pairs(
     nlp: Language,
     turns: Iterable[Turn],
     *,
-    batch_size: int = 256,
+    batch_size: int = 1024,
     n_process: int = 1,
     label_clinician: bool = False,
 ) -> Iterator[tuple[dict[str, Any], Doc]]:

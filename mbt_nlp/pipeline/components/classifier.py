@@ -133,7 +133,7 @@ class ModeClassifier:
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 1024) -> Iterable[Doc]:
         batch: list[Doc] = []
         for doc in docs:
             batch.append(doc)

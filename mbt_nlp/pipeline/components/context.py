@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 
 from mbt_nlp.errors import ResourceError
 from mbt_nlp.pipeline.components.disfluency import bracket_spans, filler_spans, repeat_spans
+from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import DISFLUENCY_KEY, SPANS_KEY, marker_dict, register_extensions
 from mbt_nlp.pipeline.resources import FAMILIES, check_keys, packaged_path, read_json
 
@@ -92,9 +93,9 @@ class DocIndex:
                     self.sent_start[i], self.sent_end[i] = sent.start, sent.end
         # Quote characters before each token, for "is this marker inside a quotation?".
         self.quotes_before = [0] * (n + 1)
-        for tok in doc:
-            count = sum(tok.text_with_ws.count(q) for q in quotes)
-            self.quotes_before[tok.i + 1] = self.quotes_before[tok.i] + count
+        for i, text in enumerate(token_view(doc).orth):  # whitespace holds no quotes
+            count = sum(text.count(q) for q in quotes) if any(q in text for q in quotes) else 0
+            self.quotes_before[i + 1] = self.quotes_before[i] + count
         self.noise_at: dict[int, list[Span]] = {}
         for span in noise:
             for i in range(span.start, span.end):

@@ -132,15 +132,21 @@ def repeat_spans(doc: Doc) -> list[Span]:
 
 def bracket_spans(doc: Doc, artefacts: Iterable[str]) -> list[Span]:
     """(T: Mhm) -> INTERJECTION; [inaudible], (laughs) -> ARTEFACT."""
+    view = token_view(doc)
+    # Both patterns need an opening bracket; most turns have none (doc.text is a join
+    # over every token, so it is built only when there is something to find).
+    if not any("(" in t or "[" in t for t in view.orth):
+        return []
+    text = doc.text
     known = frozenset(a.lower() for a in artefacts)
     spans = []
     taken: set[int] = set()
-    for m in _SPEAKER_INTERJECTION.finditer(doc.text):
+    for m in _SPEAKER_INTERJECTION.finditer(text):
         span = doc.char_span(m.start(), m.end(), label="INTERJECTION", alignment_mode="expand")
         if span is not None:
             spans.append(span)
             taken.update(range(m.start(), m.end()))
-    for m in _BRACKETED.finditer(doc.text):
+    for m in _BRACKETED.finditer(text):
         if m.start() in taken:
             continue
         inner = m.group(1).strip().lower().rstrip(".")
