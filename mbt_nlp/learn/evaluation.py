@@ -31,6 +31,7 @@ from mbt_nlp.learn.metrics import (
     expected_calibration_error,
     length_bucket,
 )
+from mbt_nlp.learn.operating_points import curves, format_curves, format_points, named_points
 from mbt_nlp.learn.training import (
     DEFAULT_C,
     class_prior,
@@ -96,6 +97,7 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
         "ece": round(expected_calibration_error(y, proba), 4),
         "by_length": {b: _rates(flagged[buckets == b], gold_mode[buckets == b])
                       for b in BUCKETS if (buckets == b).any()},
+        "curves": curves(y, proba),
         "operating_points": [],
     }
     for t in THRESHOLDS:
@@ -156,15 +158,18 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
     for scheme, groups in schemes.items():
         folds = 5 if scheme == "session_cv" else 99
         turn_only, combined = two_level_cv(union, groups, folds=folds, seed=seed, C=C)
+        pooled: list[tuple[list[str], list[int], np.ndarray]] = []
         for i, (name, corpus) in enumerate(zip(names, parts, strict=True)):
             rows = slice(offsets[i], offsets[i + 1])
             if name == "written":
                 results[f"written_{scheme}"] = balanced_report(corpus, turn_only[rows],
                                                                train_prior)
                 continue
-            report = screening_report(corpus.lines.labels, corpus.line_words,
-                                      corpus.per_line(turn_only[rows]), train_prior, prior,
-                                      threshold)
+            line_proba = corpus.per_line(turn_only[rows])
+            report = screening_report(corpus.lines.labels, corpus.line_words, line_proba,
+                                      train_prior, prior, threshold)
+            pooled.append((list(corpus.lines.labels), list(corpus.line_words),
+                           adjust(line_proba, LABELS, train_prior, prior)))
             both = screening_report(corpus.lines.labels, corpus.line_words,
                                     corpus.per_line(combined[rows]), train_prior, prior,
                                     threshold)
@@ -172,6 +177,12 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
             report["windows_combined"] = {k: both[k] for k in (
                 "auroc_any_mode", "false_alarm_rate", "recall_of_modes", "by_length")}
             results[f"{name}_{scheme}"] = report
+        if pooled and scheme != "leave_one_part_out":
+            # Named operating points on all realistic parts together (real speech, spoken
+            # sessions): the decision rules a user can pick with --operating-point.
+            results[f"operating_points_{scheme}"] = named_points(
+                [y for p in pooled for y in p[0]], [w for p in pooled for w in p[1]],
+                np.vstack([p[2] for p in pooled]))
     if full:
         results["ablation"] = {}
         for view in ("signals", "ngrams"):
@@ -247,6 +258,12 @@ def format_report(results: dict[str, Any]) -> str:
                 name = key.removesuffix(suffix)
                 lines += _screening_table(f"{TITLES.get(name, name)}, {scheme}, as tagged "
                                           "(prior-adjusted, default threshold)", results[key])
+                lines += format_curves(f"{TITLES.get(name, name)}, {scheme}: precision-recall "
+                                       "and calibration", results[key]["curves"])
+    for scheme in ("leave_one_writer_out", "session_cv"):
+        if f"operating_points_{scheme}" in results:
+            lines += [f"## Named operating points ({scheme}, realistic parts pooled)", ""]
+            lines += [*format_points(results[f"operating_points_{scheme}"]), ""]
     if "ablation" in results:
         names = [k for k in next(iter(results["ablation"].values())) if k != "written_macro_f1"]
         lines += ["## Ablation (session-grouped CV)", "",
@@ -286,10 +303,16 @@ def score_model(nlp: Language, written: Sequence[str | Path] | None,
         labels, _, proba = probabilities(written)
         p = adjust(proba, LABELS, target, class_prior(labels))
         results["written"] = classification_report(labels, [LABELS[j] for j in p.argmax(1)], p)
+    pooled: list[tuple[list[str], list[int], np.ndarray]] = []
     for name, paths in realistic.items():
         labels, words, proba = probabilities(paths)
         # Probabilities are already at the target prior: the adjustment is the identity.
         results[name] = screening_report(labels, words, proba, target, target, threshold)
+        pooled.append((labels, words, proba))
+    if pooled:
+        results["operating_points"] = named_points(
+            [y for p in pooled for y in p[0]], [w for p in pooled for w in p[1]],
+            np.vstack([p[2] for p in pooled]))
     return results
 
 
@@ -301,6 +324,11 @@ def format_scores(results: dict[str, Any]) -> str:
         lines += ["## Written", "", f"macro-F1 {r['macro_f1']:.3f} · kappa {r['kappa']:.3f} · "
                   f"ECE {r['ece']:.3f} · n {r['n']}", ""]
     for name, r in results.items():
-        if name not in ("settings", "written"):
+        if name not in ("settings", "written", "operating_points"):
             lines += _screening_table(f"{TITLES.get(name, name)}, as tagged by this model", r)
+            lines += format_curves(f"{TITLES.get(name, name)}: precision-recall and "
+                                   "calibration", r["curves"])
+    if "operating_points" in results:
+        lines += ["## Named operating points (parts pooled; in-sample if the model was "
+                  "trained on them)", "", *format_points(results["operating_points"])]
     return "\n".join(lines)

@@ -67,12 +67,29 @@ class ModeClassifier:
                          **settings}
 
     def configure(self, prior: Mapping[str, float] | None = None,
-                  threshold: float | None = None) -> None:
-        """Use another real-world prior or decision threshold (e.g. from --prior)."""
+                  threshold: float | None = None, operating_point: str | None = None) -> None:
+        """Use another real-world prior, a named operating point of this model (its
+        `operating_points`, chosen by `mbt evaluate --save-operating-points`) or a
+        decision threshold of your own (which wins over a named point)."""
         if prior is not None:
             self.settings["target_prior"] = dict(prior)
+        if operating_point is not None:
+            points = self.settings.get("operating_points") or {}
+            if operating_point not in points:
+                known = ", ".join(points) or "none (run mbt evaluate --save-operating-points)"
+                raise ModelError(f"unknown operating point {operating_point!r}; this model "
+                                 f"has: {known}")
+            self.settings["threshold"] = float(points[operating_point]["threshold"])
+            self.settings["operating_point"] = operating_point
         if threshold is not None:
             self.settings["threshold"] = float(threshold)
+            self.settings["operating_point"] = None
+
+    def decision(self) -> dict[str, Any]:
+        """What decides a flag, for reports: the operating point's name (None: a threshold
+        of the user's own or the model's default) and the threshold on P(any mode)."""
+        return {"operating_point": self.settings.get("operating_point"),
+                "threshold": self.settings["threshold"]}
 
     def rule_reasons(self) -> dict[str, str]:
         return {}
