@@ -71,3 +71,15 @@ def test_report_prints_every_part(results):
     text = format_report(results[0])
     for title in ("leave-one-writer-out", "Real typed chats (MIBot)", "rev16", "| >100 |"):
         assert title in text
+
+
+def test_named_operating_points_pool_the_realistic_parts(results):
+    figures, _, realistic = results
+    points = figures["operating_points_leave_one_writer_out"]
+    assert points["turns"] == sum(len(c.lines.labels) for c in realistic.values())
+    assert points["screening"]["worst_bucket_false_alarm_rate"] <= 0.05 or \
+        points["screening"]["threshold"] == max(p["threshold"] for p in (
+            points["screening"], points["review"], points["balanced"]))
+    assert "curves" in figures["spoken_session_cv"]
+    text = format_report(figures)
+    assert "Named operating points" in text and "average precision" in text

@@ -254,7 +254,7 @@ def format_report(results: dict[str, Any]) -> str:
                                 "leave-one-show-out; MIBot, one source, held out whole)"),
                                ("_leave_one_part_out", "whole part held out (no data of "
                                 "this kind in training)")):
-            if key.endswith(suffix) and not key.startswith("written"):
+            if key.endswith(suffix) and not key.startswith(("written", "operating_points")):
                 name = key.removesuffix(suffix)
                 lines += _screening_table(f"{TITLES.get(name, name)}, {scheme}, as tagged "
                                           "(prior-adjusted, default threshold)", results[key])
