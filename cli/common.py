@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mbt_nlp.errors import MbtError
 
@@ -14,8 +15,13 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def fail(err: MbtError | str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True)
     return typer.Exit(code=code)
+
+
+def note(file: str, notice: str) -> None:
+    """One line on stderr saying how a file was read (e.g. who was taken as the clinician)."""
+    err_console.print(f"[yellow]note:[/] {escape(file)}: {escape(notice)}", soft_wrap=True)
 
 
 ModelOption = Annotated[

@@ -24,6 +24,7 @@ from mbt_nlp.cli.common import (
     err_console,
     fail,
     load_nlp,
+    note,
     read_options,
 )
 
@@ -72,7 +73,8 @@ def report(
                            clinician, client, max_turn_chars)
     try:
         nlp = load_nlp(base, model, rules_only, prior, threshold)
-        pages = write_report(transcript, output, nlp, options, input_format, force=force)
+        pages = write_report(transcript, output, nlp, options, input_format, force=force,
+                             on_notice=lambda notice: note(str(transcript), notice))
     except OutputExistsError as err:
         raise fail(err, code=2) from None
     except MbtError as err:

@@ -1,7 +1,9 @@
 """Researcher tables from turn records: turns (flat), sessions × speakers, markers.
 
 All three are lists of flat dicts (one pandas/R/SPSS row each), so they
-write to CSV or Parquet unchanged.
+write to CSV or Parquet unchanged. Risk words are counted per group in the turn
+and session tables (every mention, with how many were negated or about another
+person), and listed one row each in the marker table (status "risk").
 """
 
 from __future__ import annotations
@@ -11,10 +13,27 @@ from collections.abc import Iterable
 from typing import Any
 
 from mbt_nlp.pipeline.resources import FAMILIES, LABELS, MODES
+from mbt_nlp.pipeline.risk_lexicon import RISK_GROUPS
 
 DISCOURSE_COLUMNS = ("words", "abstractness", "concreteness", "affect", "repetition", "echo")
 PROFILE_COLUMNS = ("self_other", "internal_external", "cognitive_affective",
                    "automatic_controlled")
+MARKER_COLUMNS = ("session", "turn", "speaker", "role", "source_file", "source_line", "start",
+                  "end", "words", "label", "family", "rule", "status", "cancel_reason",
+                  "risk_negated", "risk_reported", "risk_subject", "risk_past")
+RISK_COLUMNS = (*(f"risk_{group}" for group in RISK_GROUPS), "risk_negated",
+                "risk_other_person")
+
+
+def risk_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Risk mentions per group (all of them), and how many were negated or about another
+    person: the columns of RISK_COLUMNS."""
+    mentions = [m for record in records for m in record.get("risk") or []]
+    counts = {f"risk_{group}": sum(m["group"] == group for m in mentions)
+              for group in RISK_GROUPS}
+    counts["risk_negated"] = sum(bool(m["negated"]) for m in mentions)
+    counts["risk_other_person"] = sum(m["subject"] == "other" for m in mentions)
+    return counts
 
 
 def turn_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -32,6 +51,7 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
         row[f"markers_{family}"] = families.count(family)
     row["markers_cancelled"] = len(record.get("cancelled", []))
     row["segments"] = len(record.get("segments") or [])
+    row.update(risk_counts([record]))
     discourse = record.get("discourse") or {}
     for key in DISCOURSE_COLUMNS:
         row[f"discourse_{key}"] = discourse.get(key)
@@ -42,18 +62,26 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def marker_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per marker span (active or set aside by context)."""
+    """One row per marker span (active or set aside by context) and per risk mention."""
     rows = []
     for record in records:
         base = {"session": record["session"], "turn": record["turn"],
                 "speaker": record["speaker"], "role": record["role"],
                 "source_file": record.get("source_file"),
                 "source_line": record.get("source_line")}
+        no_risk = dict.fromkeys(("risk_negated", "risk_reported", "risk_subject", "risk_past"))
         for marker in record.get("markers", []):
-            rows.append({**base, **_marker(marker), "status": "active", "cancel_reason": None})
+            rows.append({**base, **_marker(marker), "status": "active", "cancel_reason": None,
+                         **no_risk})
         for marker in record.get("cancelled", []):
             rows.append({**base, **_marker(marker), "status": "cancelled",
-                         "cancel_reason": marker.get("reason")})
+                         "cancel_reason": marker.get("reason"), **no_risk})
+        for mention in record.get("risk") or []:
+            rows.append({**base, "start": mention["start_char"], "end": mention["end_char"],
+                         "words": mention["text"], "label": mention["group"], "family": "risk",
+                         "rule": mention["rule"], "status": "risk", "cancel_reason": None,
+                         "risk_negated": mention["negated"], "risk_reported": mention["reported"],
+                         "risk_subject": mention["subject"], "risk_past": mention["past"]})
     return rows
 
 
@@ -87,5 +115,6 @@ def session_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for key in PROFILE_COLUMNS:
             values = [(r.get("profile") or {}).get(key, 0.0) for r in turns]
             row[f"profile_{key}"] = round(sum(values) / len(values), 4) if values else None
+        row.update(risk_counts(turns))
         rows.append(row)
     return rows

@@ -144,6 +144,8 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         "passage": list(passage.turn_range) if passage else [turn.index, turn.index],
         "markers": [marker_dict(span) for span in doc.spans.get(SPANS_KEY, [])],
         "cancelled": list(doc._.mbt_cancelled or []),
+        # Risk words, for every turn and role (empty when none): a reading aid, no judgement.
+        "risk": [dict(mention) for mention in doc._.mbt_risk or []],
         "discourse": doc._.mbt_discourse,
         "profile": doc._.mbt_profile,
     }

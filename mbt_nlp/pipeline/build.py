@@ -6,6 +6,9 @@
 - `load(model=DIR)`: a pipeline directory written by `mbt train`.
 - `load(base="en_core_web_sm")`: that installed pipeline as the base, with
   our components (and the classifier) added from the bundled/given model.
+
+Every pipeline gets `mbt_risk` (risk words, components/risk.py), whatever its
+profile: a saved model from before it existed gets it added at load time.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from spacy.language import Language
 import mbt_nlp.pipeline.components  # noqa: F401  (registers the factories)
 from mbt_nlp.errors import ModelError
 
-MBT_COMPONENTS = ("mbt_markers", "mbt_context", "mbt_discourse", "mbt_profile")
+RISK = "mbt_risk"
+# Risk words first: they read the plain turn and feed nothing else.
+MBT_COMPONENTS = (RISK, "mbt_markers", "mbt_context", "mbt_discourse", "mbt_profile")
 CLASSIFIER = "mbt_classifier"
 BUNDLED_NAME = "mbt_en"
 
@@ -66,6 +71,16 @@ def build_pipeline(base: str | None = None) -> Language:
     return nlp
 
 
+def ensure_risk(nlp: Language) -> Language:
+    """Add `mbt_risk` (packaged lexicon) to a pipeline saved without it, before the
+    marker components; a saved model's config lists only the components it was saved with."""
+    if any(nlp.get_pipe_meta(name).factory == RISK for name in nlp.pipe_names):
+        return nlp
+    place = {"before": "mbt_markers"} if nlp.has_pipe("mbt_markers") else {}
+    nlp.add_pipe(RISK, **place)
+    return nlp
+
+
 def load_pipeline(base: str | None = None, model: str | Path | None = None,
                   rules_only: bool = False) -> Language:
     model_dir = None if rules_only else (Path(model) if model else bundled_model_dir())
@@ -76,7 +91,7 @@ def load_pipeline(base: str | None = None, model: str | Path | None = None,
         return build_pipeline(base)
     if base in (None, "", "blank", "blank:en"):
         try:
-            return spacy.load(model_dir)
+            return ensure_risk(spacy.load(model_dir))
         except (OSError, ValueError) as err:
             raise ModelError(f"cannot load pipeline: {err}", model_dir) from None
     # A trained base: our components from the model directory, on top of it.
@@ -84,4 +99,4 @@ def load_pipeline(base: str | None = None, model: str | Path | None = None,
     for name in (*MBT_COMPONENTS, CLASSIFIER):
         if (model_dir / name).is_dir():
             nlp.add_pipe(name).from_disk(model_dir / name)
-    return nlp
+    return ensure_risk(nlp)

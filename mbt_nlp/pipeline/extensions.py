@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 SPANS_KEY = "mbt"  # active marker spans
 DISFLUENCY_KEY = "mbt_disfluency"  # fillers, repeats, false starts, interjections
+RISK_KEY = "mbt_risk"  # risk words (label: group, kb_id_: whose), every turn
 
 DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Set by the caller before the pipeline runs: the previous turn's text (for echo).
@@ -22,12 +23,22 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Set by the caller: this turn gets no mode (a clinician turn, unless asked), so the
     # classifier does not spend time on it.
     "mbt_unlabelled": {"default": False},
+    # Risk words with how each is meant (group, text, start_char, end_char, negated,
+    # reported, subject, past, rule), from mbt_risk: dicts, in the order of the spans.
+    "mbt_risk": {"default": None},
     # Markers that the context component cancelled, with the reason (dicts).
     "mbt_cancelled": {"default": None},
     # Turn-level discourse signals (dict of floats), from mbt_discourse.
     "mbt_discourse": {"default": None},
     # The four MBT dimensions in [-1, 1], from mbt_profile.
     "mbt_profile": {"default": None},
+    # Set by the caller: "client" or "clinician" (None: unknown, e.g. a bare text).
+    "mbt_role": {"default": None},
+    # What the clinician did (an intervention code), its probabilities and the words
+    # that carried it, from mbt_intervention (clinician turns only).
+    "mbt_intervention": {"default": None},
+    "mbt_intervention_proba": {"default": None},
+    "mbt_intervention_evidence": {"default": None},
     # Mode and probabilities, from mbt_classifier (when the pipeline has one).
     "mbt_mode": {"default": None},
     "mbt_proba": {"default": None},

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,18 @@ from spacy.language import Language
 from mbt_nlp.errors import MbtError
 from mbt_nlp.pipeline.resources import FAMILIES, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
+from mbt_nlp.readers.roles import session_notices
 from mbt_nlp.writers.jsonl import atomic_output
+from mbt_nlp.writers.risk_report import (
+    RISK_HELP,
+    RISK_NAMES,
+    RISK_STATEMENT,
+    is_muted,
+    risk_band,
+    risk_label,
+    risk_mentions,
+    risk_summary,
+)
 
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies),
 # always paired with a text label, a line dash and a point shape: never colour alone.
@@ -166,21 +177,30 @@ def evidence_by_rule(markers: list[dict[str, Any]],
     return list(groups.values())
 
 
-def text_pieces(text: str, markers: list[dict[str, Any]],
-                reasons: dict[str, str]) -> list[dict[str, Any]]:
-    """The text cut at every marker boundary into non-overlapping pieces.
+def text_pieces(text: str, markers: list[dict[str, Any]], reasons: dict[str, str],
+                risk: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The text cut at every marker and risk-word boundary into non-overlapping pieces.
 
     A piece covered by several markers is shown as the first by family priority
-    and lists them all; pieces join back to exactly `text`.
+    and lists them all; a piece in a risk mention carries it (`risk`), and the
+    mention's last piece its label (`risk_tag`). Pieces join back to exactly `text`.
     """
     spans = [m for m in evidence(markers, reasons) if 0 <= m["start"] < m["end"] <= len(text)]
-    cuts = sorted({0, len(text), *(m["start"] for m in spans), *(m["end"] for m in spans)})
+    mentions = [_risk_piece(m) for m in risk
+                if 0 <= m["start_char"] < m["end_char"] <= len(text)]
+    cuts = sorted({0, len(text), *(m["start"] for m in spans), *(m["end"] for m in spans),
+                   *(m["start_char"] for m in mentions), *(m["end_char"] for m in mentions)})
     pieces = []
     for start, end in pairwise(cuts):
         covering = [m for m in spans if m["start"] <= start and end <= m["end"]]
         families = list(dict.fromkeys(m["family"] for m in covering))
+        mention = next((m for m in mentions if m["start_char"] <= start
+                        and end <= m["end_char"]), None)
         pieces.append({"text": text[start:end], "markers": covering,
-                       "family": families[0] if families else None, "tag": None})
+                       "family": families[0] if families else None, "tag": None,
+                       "risk": mention,
+                       "risk_tag": mention["tag"] if mention and end == mention["end_char"]
+                       else None})
     # One visible label per cluster of overlapping markers, naming every family in it
     # (nested markers would otherwise repeat the label word by word).
     run: list[dict[str, Any]] = []
@@ -193,6 +213,11 @@ def text_pieces(text: str, markers: list[dict[str, Any]],
             piece["tag"] = "+".join(STYLE.get(f, STYLE["none"])["short"] for f in families)
             run = []
     return pieces
+
+
+def _risk_piece(mention: dict[str, Any]) -> dict[str, Any]:
+    """A risk mention as the transcript marks it: muted or not, and its label."""
+    return {**mention, "muted": is_muted(mention), "tag": f"risk: {risk_label(mention)}"}
 
 
 def _next_clinician(records: list[dict[str, Any]], position: int) -> dict[str, Any] | None:
@@ -295,8 +320,10 @@ def timeline(records: list[dict[str, Any]], width: int = 960, height: int = 230)
 # -- pages -------------------------------------------------------------------------------------
 
 def render_report(records: list[dict[str, Any]], *, reasons: dict[str, str], model_name: str,
-                  model_version: str, title: str | None = None) -> str:
-    """The HTML page for ONE session's turn records (as `annotate` returns them)."""
+                  model_version: str, title: str | None = None,
+                  notices: Sequence[str] = ()) -> str:
+    """The HTML page for ONE session's turn records (as `annotate` returns them);
+    `notices`: how the file was read (e.g. who was taken as the clinician), one line each."""
     if not records:
         raise ValueError("render_report needs the records of one session; got none")
     sessions = list(dict.fromkeys(r["session"] for r in records))
@@ -314,18 +341,25 @@ def render_report(records: list[dict[str, Any]], *, reasons: dict[str, str], mod
         turns.append({
             "position": position, "record": record, "after": after, "mode": mode,
             "p": (record.get("proba") or {}).get(mode), "flagged": mode in MODES,
-            "pieces": text_pieces(record["text"], record.get("markers", []), reasons),
+            "pieces": text_pieces(record["text"], record.get("markers", []), reasons,
+                                  record.get("risk") or []),
             "cancelled": record.get("cancelled") or [],
+            "risk": [risk_label(m) for m in record.get("risk") or []],
         })
     script, script_hash = _script()
     summary = session_summary(records)
+    mentions = risk_mentions(records)
+    curve = timeline(records)
     return _env().get_template("report.html.j2").render(
         title=title or f"Supervisor's report: {sessions[0]}", session=sessions[0],
         source=records[0].get("source_file") or "", summary=summary,
-        timeline=timeline(records), moments=moments(records, reasons), turns=turns,
+        timeline=curve, moments=moments(records, reasons), turns=turns,
+        risk=mentions, risk_summary=risk_summary(mentions),
+        risk_band=risk_band(records, mentions, curve), risk_statement=RISK_STATEMENT,
+        risk_help=RISK_HELP, risk_names=RISK_NAMES,
         style=STYLE, modes=MODES, poles=PROFILE_POLES, model_name=model_name,
         model_version=model_version, disclaimer=DISCLAIMER, script=script,
-        script_hash=script_hash,
+        script_hash=script_hash, notices=list(notices),
     )
 
 
@@ -372,17 +406,22 @@ def page_names(sessions: Iterable[str], stem: str) -> list[str]:
 
 def write_report(transcript_path: str | Path, output_path: str | Path, nlp: Language,
                  read_options: ReadOptions | None = None, input_format: str | None = None,
-                 *, force: bool = True) -> list[Path]:
+                 *, force: bool = True,
+                 on_notice: Callable[[str], None] | None = None) -> list[Path]:
     """Read, annotate and write the report; returns the pages written.
 
     One session: exactly `output_path`. Several: `<stem>-<session>.html` beside it
     for each, and an index at `output_path`. Without `force`, nothing is written
-    when any of these exists.
+    when any of these exists. `on_notice` is told each notice of the reading (they
+    are also shown on the pages).
     """
     from mbt_nlp.annotation.explain import rule_reasons
     from mbt_nlp.annotation.turns import annotate
 
     transcript = read_transcript(transcript_path, read_options, input_format)
+    if on_notice:
+        for notice in transcript.notices:
+            on_notice(notice)
     records = annotate(transcript, nlp)
     by_session: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -400,7 +439,9 @@ def write_report(transcript_path: str | Path, output_path: str | Path, nlp: Lang
         zip(targets[1:], by_session.values(), strict=True))
     for path, session_records in pages.items():
         html = render_report(session_records, reasons=reasons, model_name=model_name,
-                             model_version=model_version)
+                             model_version=model_version,
+                             notices=session_notices(transcript.notices,
+                                                     session_records[0]["session"]))
         with atomic_output(path) as handle:
             handle.write(html)
     if not single:

@@ -18,6 +18,11 @@ from mbt_nlp.errors import ResourceError
 FAMILIES = ("psychic_equivalence", "teleological", "pretend", "mentalizing")
 LABELS = ("psychic_equivalence", "teleological", "pretend", "mentalizing", "none")
 MODES = ("psychic_equivalence", "teleological", "pretend")
+# What the clinician did (codebook, "Clinician turns"); the last four risk making a
+# non-mentalizing moment worse (the MBT tables call them iatrogenic).
+INTERVENTIONS = ("validation", "exploration", "challenge", "affect_focus", "relationship",
+                 "argue", "content_focus", "join_pretend", "doing", "other")
+RISKY_INTERVENTIONS = ("argue", "content_focus", "join_pretend", "doing")
 
 
 def packaged_path(name: str) -> Path:
