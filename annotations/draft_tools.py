@@ -37,7 +37,7 @@ INTERVENTIONS = {"validation", "exploration", "challenge", "affect_focus", "rela
                  "argue", "content_focus", "join_pretend", "doing", "other"}
 SPOKEN = Path(__file__).resolve().parent / "spoken"
 TURN = re.compile(r"^(T|C)(?: \[([a-z_]+)(?:/([a-z_]+))?\])?: (.+)$")
-HEADER = re.compile(r"^# (session|presentation|client_style): (.+)$")
+HEADER = re.compile(r"^# (session|presentation|client_style|clinician_style): (.+)$")
 
 
 def parse(path: Path) -> tuple[dict, list[dict]]:

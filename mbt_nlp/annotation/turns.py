@@ -11,10 +11,10 @@ from spacy.tokens import Doc
 
 from mbt_nlp.annotation.passages import Passage, passages
 from mbt_nlp.annotation.segments import candidate_segments
-from mbt_nlp.pipeline.build import CLASSIFIER
+from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION
 from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict, register_extensions
 from mbt_nlp.pipeline.tokens import make_doc
-from mbt_nlp.transcript import CLIENT, Transcript, Turn
+from mbt_nlp.transcript import CLIENT, CLINICIAN, Transcript, Turn
 
 SCHEMA = "mbt-nlp.turn/1"
 
@@ -69,6 +69,7 @@ def annotate_pairs(
     """
     register_extensions()
     judge_passages = has_classifier(nlp)
+    intervened = any(nlp.get_pipe_meta(name).factory == INTERVENTION for name in nlp.pipe_names)
 
     def labelled(passage: Passage) -> bool:
         return passage.lines[0].role == CLIENT or label_clinician
@@ -88,6 +89,7 @@ def annotate_pairs(
                 doc = _make_doc(nlp, line.text, previous.get(session))
                 doc._.mbt_in_passage = joined
                 doc._.mbt_unlabelled = not labelled(passage)
+                doc._.mbt_role = line.role
                 yield doc
                 previous[session] = line.text
             if joined:
@@ -108,7 +110,7 @@ def annotate_pairs(
             if labelled(passage) and line_doc._.mbt_mode is not None:
                 line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
             yield to_record(turn, line_doc, passage, label_clinician=label_clinician,
-                            classified=judge_passages), line_doc
+                            classified=judge_passages, intervened=intervened), line_doc
         waiting = []
 
 
@@ -124,9 +126,12 @@ def annotate(
 
 
 def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
-              label_clinician: bool = False, classified: bool = False) -> dict[str, Any]:
+              label_clinician: bool = False, classified: bool = False,
+              intervened: bool = False) -> dict[str, Any]:
     """One output record; `classified`: the pipeline has a classifier, so every record
-    carries mode, proba and segments (null for turns that get no label)."""
+    carries mode, proba and segments (null for turns that get no label); `intervened`:
+    it has the intervention classifier, so every clinician record carries
+    intervention, intervention_proba and intervention_evidence."""
     labelled = turn.role == CLIENT or label_clinician
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -153,4 +158,8 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         record["mode"] = doc._.mbt_mode if labelled else None
         record["proba"] = doc._.mbt_proba if labelled else None
         record["segments"] = (doc._.mbt_segments or []) if labelled else []
+    if doc._.mbt_intervention is not None or (turn.role == CLINICIAN and intervened):
+        record["intervention"] = doc._.mbt_intervention
+        record["intervention_proba"] = doc._.mbt_intervention_proba
+        record["intervention_evidence"] = doc._.mbt_intervention_evidence or []
     return record

@@ -25,8 +25,10 @@ from spacy.language import Language
 from mbt_nlp import __version__
 from mbt_nlp.errors import InputError
 from mbt_nlp.learn.corpus import Corpus, load_corpus
+from mbt_nlp.learn.interventions import fit as fit_interventions
+from mbt_nlp.learn.interventions import load_clinician_turns
 from mbt_nlp.learn.metrics import BUCKETS, align, length_bucket
-from mbt_nlp.pipeline.build import CLASSIFIER, build_pipeline
+from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION, build_pipeline
 from mbt_nlp.pipeline.features import feature_names
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD
 from mbt_nlp.pipeline.resources import LABELS
@@ -172,8 +174,12 @@ def train_pipeline(
     prior: dict[str, float] | None = None,
     threshold: float | None = None,
     combine_windows: bool = False,
+    intervention_paths: Sequence[str | Path] = (),
 ) -> Language:
     """Fit the classifier on all annotations and return (and save) the full pipeline.
+
+    intervention_paths: annotation files whose clinician turns carry an `intervention`
+    code; when they hold any, the intervention classifier is fitted and added too.
 
     combine_windows: also fit the combiner of turn and window evidence
     (pipeline/stacking.py) on out-of-fold scores. Off by default: `mbt evaluate`
@@ -203,6 +209,15 @@ def train_pipeline(
                        "sessions": len(set(labelled.sessions)),
                        "passage_labels": dict(Counter(labelled.labels))},
     }, combiner=combiner)
+    clinician_turns = load_clinician_turns(intervention_paths) if intervention_paths else None
+    if clinician_turns is not None and len(set(clinician_turns.codes)) >= 2:
+        codes = Counter(clinician_turns.codes)
+        nlp.add_pipe(INTERVENTION).set_model(fit_interventions(clinician_turns, seed=seed), {
+            "classes": sorted(codes), "seed": seed,
+            "trained_on": {"turns": len(clinician_turns),
+                           "sessions": len(set(clinician_turns.sessions)),
+                           "codes": dict(codes)},
+        })
     nlp.meta.update({
         "name": "mbt_en", "version": __version__, "license": "MIT (code); CC BY-SA 4.0 (data)",
         "description": "mbt-nlp rule components and mode classifier on blank English. "

@@ -23,10 +23,12 @@ import jinja2
 from markupsafe import Markup
 from spacy.language import Language
 
+from mbt_nlp.annotation.fit import judge
 from mbt_nlp.errors import MbtError
 from mbt_nlp.pipeline.resources import FAMILIES, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
 from mbt_nlp.readers.roles import session_notices
+from mbt_nlp.writers.clinician_view import clinician_section
 from mbt_nlp.writers.jsonl import atomic_output
 from mbt_nlp.writers.risk_report import (
     RISK_HELP,
@@ -271,7 +273,9 @@ def moments(records: list[dict[str, Any]], reasons: dict[str, str],
             "segments": [{**s, "text": r["text"][s["start"]:s["end"]]}
                          for r in lines for s in r.get("segments") or []
                          if r["text"][s["start"]:s["end"]].strip() != r["text"].strip()],
-            "next": _next_clinician(records, positions[-1]),
+            "next": (nxt := _next_clinician(records, positions[-1])),
+            "fit": judge(mode, nxt.get("intervention"), len(str(nxt.get("text", "")).split()))
+            if nxt is not None and nxt.get("intervention") else None,
         })
     return result
 
@@ -360,6 +364,7 @@ def render_report(records: list[dict[str, Any]], *, reasons: dict[str, str], mod
         style=STYLE, modes=MODES, poles=PROFILE_POLES, model_name=model_name,
         model_version=model_version, disclaimer=DISCLAIMER, script=script,
         script_hash=script_hash, notices=list(notices),
+        clinician=clinician_section(records),
     )
 
 
