@@ -44,8 +44,17 @@ ThresholdOption = Annotated[
 ]
 
 
-def load_nlp(base, model, rules_only, prior=None, threshold=None):
-    """The pipeline the user asked for, with their prior/threshold applied."""
+OperatingPointOption = Annotated[
+    str | None,
+    typer.Option("--operating-point", help="A named decision rule of the model: screening "
+                 "(find most modes while false alarms stay under 5% at every turn length), "
+                 "review (precision first) or balanced (best F1); see models/EVALUATION.md. "
+                 "--threshold overrides it."),
+]
+
+
+def load_nlp(base, model, rules_only, prior=None, threshold=None, operating_point=None):
+    """The pipeline the user asked for, with their prior, operating point or threshold."""
     from mbt_nlp import load
     from mbt_nlp.pipeline.priors import parse_prior
 
@@ -54,8 +63,14 @@ def load_nlp(base, model, rules_only, prior=None, threshold=None):
     except ValueError as err:
         raise fail(f"--prior: {err}", code=2) from None
     nlp = load(base, str(model) if model else None, rules_only)
-    if nlp.has_pipe("mbt_classifier") and (parsed or threshold is not None):
-        nlp.get_pipe("mbt_classifier").configure(parsed, threshold)
+    if operating_point is not None and not nlp.has_pipe("mbt_classifier"):
+        raise fail("--operating-point needs a classifier (not --rules-only)", code=2)
+    if nlp.has_pipe("mbt_classifier") and (parsed or threshold is not None
+                                            or operating_point is not None):
+        try:
+            nlp.get_pipe("mbt_classifier").configure(parsed, threshold, operating_point)
+        except MbtError as err:
+            raise fail(err, code=2) from None
     return nlp
 
 

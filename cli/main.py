@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from mbt_nlp.cli.agree import agree
 from mbt_nlp.cli.common import (
     BaseOption,
     ClientOption,
@@ -20,6 +21,7 @@ from mbt_nlp.cli.common import (
     InputFormatOption,
     MaxTurnOption,
     ModelOption,
+    OperatingPointOption,
     PriorOption,
     RecordsKeyOption,
     RulesOnlyOption,
@@ -31,9 +33,13 @@ from mbt_nlp.cli.common import (
     err_console,
     fail,
     load_nlp,
+    note,
     read_options,
 )
+from mbt_nlp.cli.exchange import export, import_
 from mbt_nlp.cli.report import report
+from mbt_nlp.cli.suggest import suggest
+from mbt_nlp.cli.trends import trends
 from rich.console import Console
 from rich.markup import escape
 
@@ -68,6 +74,11 @@ def main(
 
 
 app.command(name="report")(report)
+app.command(name="agree")(agree)
+app.command(name="export")(export)
+app.command(name="import")(import_)
+app.command(name="trends")(trends)
+app.command(name="suggest")(suggest)
 
 
 @app.command()
@@ -170,6 +181,10 @@ def tag(
                                       min=1)] = 1,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run the files there.")] = None,
+    file_timeout: Annotated[float, typer.Option(
+        help="With --out-dir: a file still being tagged after this many seconds is stopped "
+             "and reported in DIR/errors.jsonl, and the others go on (0: no limit).",
+        min=0)] = 300.0,
     n_process: Annotated[int, typer.Option(help="spaCy processes within one file (for a "
                                            "single huge file).", min=1)] = 1,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -186,6 +201,7 @@ def tag(
     rules_only: RulesOnlyOption = False,
     prior: PriorOption = None,
     threshold: ThresholdOption = None,
+    operating_point: OperatingPointOption = None,
 ) -> None:
     """Tag transcripts: one record per input turn with markers, mode, probabilities,
     discourse and profile, traceable to source file and line.
@@ -210,25 +226,48 @@ def tag(
         if not files:
             raise fail("no input files found", code=2)
         _tag_to_file(files, output, options, input_format, force, n_process, label_clinician,
-                     base, model, rules_only, prior, threshold)
+                     base, model, rules_only, prior, threshold, operating_point)
         return
+    if operating_point is not None:
+        check_operating_point(model, rules_only, operating_point)
     _tag_to_dir(inputs, out_dir, formats or ["jsonl"], glob, options, input_format, force, jobs,
                 scheduler, n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold, raw_cells, follow_symlinks)
+                threshold, raw_cells, follow_symlinks, file_timeout, operating_point)
+
+
+def check_operating_point(model: Path | None, rules_only: bool, name: str) -> None:
+    """Refuse an unknown operating point before any worker starts (one line, exit 2)."""
+    from mbt_nlp.pipeline.build import bundled_model_dir
+
+    folder = model or bundled_model_dir()
+    if rules_only or folder is None:
+        raise fail("--operating-point needs a classifier (not --rules-only)", code=2)
+    try:
+        settings = json.loads((Path(folder) / "mbt_classifier" / "settings.json").read_text(
+            encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        raise fail(f"{folder}: no classifier settings to take an operating point from",
+                   code=2) from None
+    points = settings.get("operating_points") or {}
+    if name not in points:
+        known = ", ".join(points) or "none (run mbt evaluate --save-operating-points)"
+        raise fail(f"unknown operating point {name!r}; this model has: {known}", code=2)
 
 
 def _tag_to_file(inputs, output, options, input_format, force, n_process, label_clinician,
-                 base, model, rules_only, prior, threshold) -> None:
+                 base, model, rules_only, prior, threshold, operating_point=None) -> None:
     from mbt_nlp.batch.stream import tag_to_jsonl
 
     if output != "-" and Path(output).exists() and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
     try:
-        nlp = load_nlp(base, model, rules_only, prior, threshold)
+        nlp = load_nlp(base, model, rules_only, prior, threshold, operating_point)
         summary = tag_to_jsonl(
             inputs, output, nlp, options, input_format, n_process=n_process,
             label_clinician=label_clinician, stdin=sys.stdin.buffer.read,
-            on_error=lambda e: err_console.print(f"[bold red]error:[/] {e}", soft_wrap=True),
+            on_error=lambda e: err_console.print(f"[bold red]error:[/] {escape(str(e))}",
+                                                 soft_wrap=True),
+            on_notice=note,
         )
     except MbtError as err:
         raise fail(err) from None
@@ -243,7 +282,8 @@ def _tag_to_file(inputs, output, options, input_format, force, n_process, label_
 
 def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jobs, scheduler,
                 n_process, label_clinician, quiet, base, model, rules_only, prior,
-                threshold, raw_cells=False, follow_symlinks=False) -> None:
+                threshold, raw_cells=False, follow_symlinks=False,
+                file_timeout=300.0, operating_point=None) -> None:
     from mbt_nlp.batch.run import OUTPUT_FORMATS, PipelineSpec, TaskOptions, UsageError, run_batch
     from mbt_nlp.pipeline.priors import parse_prior
 
@@ -256,15 +296,23 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     except ValueError as err:
         raise fail(f"--prior: {err}", code=2) from None
     spec = PipelineSpec(base, str(model.resolve()) if model else None, rules_only, parsed,
-                        threshold)
+                        threshold, operating_point)
     task_options = TaskOptions(str(out_dir), tuple(dict.fromkeys(formats)), options,
                                input_format, spec, label_clinician, n_process,
                                raw_cells=raw_cells)
-    progress, on_start, on_done = progress_callbacks(quiet)
+    progress, on_start, advance = progress_callbacks(quiet)
+
+    def on_done(outcome) -> None:
+        # Said as each file finishes: the run keeps no list of outcomes (memory).
+        for notice in outcome.get("notices") or ():
+            note(outcome["file"], notice)
+        if advance is not None:
+            advance(outcome)
+
     try:
         result = run_batch(inputs, task_options, glob=glob, force=force, jobs=jobs,
-                           scheduler=scheduler, stdin_text=sys.stdin.buffer.read,
-                           on_start=on_start, on_done=on_done,
+                           scheduler=scheduler, file_timeout=file_timeout,
+                           stdin_text=sys.stdin.buffer.read, on_start=on_start, on_done=on_done,
                            follow_symlinks=follow_symlinks)
     except UsageError as err:
         raise fail(err, code=2) from None
@@ -273,13 +321,13 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     finally:
         if progress is not None:
             progress.stop()
-    for error in result.errors:
+    for error in result.iter_errors():
         where = error["file"] + (f":{error['line']}" if error.get("line") else "")
-        err_console.print(f"[bold red]error:[/] {where}: {error['reason']}", soft_wrap=True)
-    turns = sum(t["turns"] for t in result.tagged)
+        message = escape(f"{where}: {error['reason']}")  # a name or field may read "[/x]"
+        err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     err_console.print(
-        f"{len(result.tagged)} file(s) tagged ({turns} turns), {len(result.skipped)} already "
-        f"done, {len(result.errors)} failed -> {out_dir}", highlight=False)
+        f"{result.tagged} file(s) tagged ({result.turns} turns), {result.skipped} already "
+        f"done, {result.failed} failed -> {out_dir}", highlight=False)
     raise typer.Exit(code=result.exit_code)
 
 
@@ -294,6 +342,14 @@ def default_annotations() -> list[Path]:
     """The corpus parts: written (balanced), real (MIBot), spoken and rev16 (realistic)."""
     root = Path(__file__).resolve().parents[1] / "annotations"
     return [root / "written", root / "real", root / "spoken", root / "rev16"]
+
+
+def default_intervention_paths() -> list[Path]:
+    """Where clinician turns are coded: the written and spoken parts and the sessions
+    written for the intervention codes."""
+    root = Path(__file__).resolve().parents[1] / "annotations"
+    return [p for p in (root / "written", root / "spoken", root / "clinician" / "sessions")
+            if p.exists()]
 
 
 @app.command()
@@ -313,8 +369,13 @@ def train(
     into_package: Annotated[bool, typer.Option(
         "--into-package", help="Allow writing inside the installed mbt_nlp package (only "
         "to rebuild the bundled model in a development checkout).")] = False,
+    interventions: Annotated[list[Path] | None, typer.Option(
+        help="Annotation files/folders whose clinician turns carry an `intervention` code "
+             "(default: annotations/written, spoken and clinician/sessions); the "
+             "intervention classifier is trained on them too. Repeat for several.")] = None,
 ) -> None:
-    """Train the mode classifier on annotated transcripts and write the full pipeline.
+    """Train the mode classifier (and, where clinician turns are coded, the intervention
+    classifier) on annotated transcripts and write the full pipeline.
 
     Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
     Rebuild the bundled model (development checkout):
@@ -346,13 +407,21 @@ def train(
         for warning in training_warnings(paths):
             err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         nlp = train_pipeline(paths, output, seed=seed, prior=parsed, threshold=threshold,
-                             combine_windows=combine_windows)
+                             combine_windows=combine_windows,
+                             intervention_paths=interventions or default_intervention_paths())
     except MbtError as err:
         raise fail(err) from None
     trained = nlp.get_pipe("mbt_classifier").settings["trained_on"]
     err_console.print(f"trained on {trained['turns']} client turns ({trained['passages']} "
                       f"passages) from {trained['sessions']} sessions -> {output}",
                       highlight=False)
+    if nlp.has_pipe("mbt_intervention"):
+        coded = nlp.get_pipe("mbt_intervention").settings["trained_on"]
+        err_console.print(f"intervention classifier: {coded['turns']} coded clinician turns "
+                          f"from {coded['sessions']} sessions", highlight=False)
+    else:
+        err_console.print("no coded clinician turns found: no intervention classifier "
+                          "(see --interventions)", highlight=False)
 
 
 @app.command()
@@ -373,6 +442,11 @@ def evaluate(
     quick: Annotated[bool, typer.Option(help="Skip the ablation of feature views.")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write all figures "
                         "as JSON here (e.g. models/metrics.json).")] = None,
+    save_operating_points: Annotated[Path | None, typer.Option(
+        help="Write the named operating points (screening, review, balanced; chosen "
+             "leave-one-writer-out on the realistic parts) into this trained pipeline, "
+             "which must be trained on the same files, for `mbt tag --operating-point`."
+    )] = None,
 ) -> None:
     """Cross-validate the classifier by session and leave-one-writer-out: per-label
     precision/recall/F1, macro-F1, kappa, confusion matrix and calibration on the written
@@ -385,6 +459,11 @@ def evaluate(
     from mbt_nlp.learn.corpus import load_corpus
     from mbt_nlp.learn.evaluation import evaluate as run_evaluation
     from mbt_nlp.learn.evaluation import format_report
+    from mbt_nlp.learn.interventions import (
+        evaluate_interventions,
+        format_interventions,
+        load_clinician_turns,
+    )
 
     defaults = default_annotations()
     given = {"real": real, "spoken": spoken, "rev16": rev16}
@@ -401,11 +480,29 @@ def evaluate(
         results = run_evaluation(load_corpus(nlp, written or [defaults[0]], windows=True),
                                  realistic,
                                  seed=seed, full=not quick)
+        clinician_turns = load_clinician_turns(default_intervention_paths())
+        if len(set(clinician_turns.codes)) >= 2:
+            results["interventions"] = evaluate_interventions(clinician_turns, seed=seed)
     except (MbtError, ValueError) as err:
         raise fail(err) from None
     typer.echo(format_report(results))
+    if "interventions" in results:
+        typer.echo(format_interventions(results["interventions"]))
     if json_out:
         json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if save_operating_points is not None:
+        from mbt_nlp.learn.operating_points import save_points
+
+        points = results.get("operating_points_leave_one_writer_out")
+        if points is None:
+            raise fail("no realistic part to choose operating points on (--real, --spoken, "
+                       "--rev16)", code=2)
+        try:
+            where = save_points(save_operating_points, points,
+                                "mbt evaluate, leave-one-writer-out, realistic parts pooled")
+        except MbtError as err:
+            raise fail(err) from None
+        err_console.print(f"operating points written to {escape(str(where))}")
 
 
 def _score_model(model: Path, written: list[Path] | None,

@@ -13,6 +13,7 @@ from mbt_nlp.cli.common import (
     InputFormatOption,
     MaxTurnOption,
     ModelOption,
+    OperatingPointOption,
     PriorOption,
     RecordsKeyOption,
     RulesOnlyOption,
@@ -34,7 +35,8 @@ from mbt_nlp.readers.options import DEFAULT_MAX_TURN_CHARS
 
 def report(
     transcript: Annotated[Path, typer.Argument(
-        help="One transcript file (.txt .csv .tsv .jsonl .json .vtt .srt .docx).",
+        help="One transcript file (.txt .csv .tsv .jsonl .json .vtt .srt .docx .eaf .cha "
+             ".parquet .xlsx; Otter, Rev, Descript, Whisper exports).",
         exists=True, dir_okay=False, readable=True)],
     output: Annotated[Path, typer.Option(
         "-o", "--output", help="HTML file to write. A file with several sessions gets one "
@@ -55,6 +57,7 @@ def report(
     rules_only: RulesOnlyOption = False,
     prior: PriorOption = None,
     threshold: ThresholdOption = None,
+    operating_point: OperatingPointOption = None,
 ) -> None:
     """Write the supervisor's report for a session: summary, timeline of the modes,
     the moments to review with their evidence and the clinician's next turn, and the
@@ -72,7 +75,7 @@ def report(
     options = read_options(session_field, turn_field, speaker_field, text_field, records_key,
                            clinician, client, max_turn_chars)
     try:
-        nlp = load_nlp(base, model, rules_only, prior, threshold)
+        nlp = load_nlp(base, model, rules_only, prior, threshold, operating_point)
         pages = write_report(transcript, output, nlp, options, input_format, force=force,
                              on_notice=lambda notice: note(str(transcript), notice))
     except OutputExistsError as err:

@@ -157,7 +157,7 @@ def test_dask_gives_the_same_records_as_local(tmp_path):
                                   dashboard_address=None) as cluster:
         remote = TaskOptions(str(tmp_path / "dask"), ("jsonl",), spec=spec)
         result = run_batch([str(src)], remote, scheduler=cluster.scheduler_address)
-    assert result.exit_code == 0 and len(result.tagged) == 2
+    assert result.exit_code == 0 and result.tagged == 2
     for name in ("session.jsonl", "sub/group.jsonl"):
         assert read_jsonl(tmp_path / "dask" / name) == read_jsonl(tmp_path / "local" / name)
 

@@ -351,8 +351,11 @@ def test_run_batch_keeps_each_files_notices(tmp_path):
     write_csv(src / "named.csv", named(THERAPIST_OPENS, {"T": "Dana", "C": "Sam"}))
     write_csv(src / "labelled.csv", named(THERAPIST_OPENS, {"T": "T", "C": "C"}))
     options = TaskOptions(str(tmp_path / "out"), ("jsonl",), spec=PipelineSpec(rules_only=True))
-    result = run_batch([str(src)], options)
-    notices = {outcome["name"]: outcome["notices"] for outcome in result.tagged}
+    done: list[dict] = []
+    result = run_batch([str(src)], options, on_done=done.append)
+    assert result.tagged == 2
+    notices = {outcome["name"]: outcome["notices"] for outcome in done
+               if outcome["error"] is None}
     assert notices["labelled"] == []
     (notice,) = notices["named"]
     assert notice.startswith("'Dana' taken as the clinician (asks 4 of 4 questions")

@@ -1,28 +1,37 @@
 """Many transcript files -> one output per file, in parallel, resumable, honest.
 
 Each input file is one task: a bad file fails alone and is reported in
-`DIR/errors.jsonl`; the others go on. Outputs are written atomically, so an
-output that exists is complete; a re-run skips inputs whose outputs all
-exist and are newer than the input (`force` redoes them). Tasks run in local
-processes with joblib, or on a Dask cluster through joblib's dask backend;
-each worker process builds the pipeline once and reuses it.
+`DIR/errors.jsonl`, and so is a file that takes longer than the time limit;
+the others go on. A task writes into the run's own staging folder and the
+main process moves its outputs into place once all are written (outdir.py),
+so an output that exists is complete; a re-run skips inputs whose outputs all
+exist and are newer than the input (`force` redoes them). One run at a time
+writes into a directory. Tasks run here, in local worker processes, or on a
+Dask cluster (execute.py); each worker process builds the pipeline once and
+reuses it. Only counts stay in memory: outcomes are handed on as files
+finish, and the combined tables and index are built from the files on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 
-from mbt_nlp.annotation.summary import marker_rows, session_rows, turn_row
-from mbt_nlp.annotation.turns import annotate_pairs
+from mbt_nlp.annotation.summary import MARKER_COLUMNS, marker_rows, session_rows, turn_row
+from mbt_nlp.batch.combine import Part, join_tables
+from mbt_nlp.batch.combine import write_index as write_index_page
+from mbt_nlp.batch.execute import Failure, check_scheduler, run_tasks
+from mbt_nlp.batch.outdir import LOCK_FILE, TMP_PREFIX, Staging, locked, remove_stale
+from mbt_nlp.batch.usage import UsageError
 from mbt_nlp.errors import MbtError
 from mbt_nlp.readers import SUFFIXES, ReadOptions, detect_format, read_transcript
 from mbt_nlp.readers.stdin import STDIN, saved_stdin, stdin_format
@@ -35,10 +44,6 @@ RUN_FILE = ".mbt-run.json"
 ERRORS_FILE = "errors.jsonl"
 
 
-class UsageError(MbtError):
-    """The run cannot start as asked (exit code 2)."""
-
-
 @dataclass(frozen=True)
 class PipelineSpec:
     """What pipeline to build: small and picklable, so workers can build their own."""
@@ -48,14 +53,16 @@ class PipelineSpec:
     rules_only: bool = False
     prior: tuple[tuple[str, float], ...] | None = None
     threshold: float | None = None
+    operating_point: str | None = None
 
     def build(self) -> Language:
         from mbt_nlp import load
 
         nlp = load(self.base, self.model, self.rules_only)
-        if nlp.has_pipe("mbt_classifier") and (self.prior or self.threshold is not None):
+        if nlp.has_pipe("mbt_classifier") and (self.prior or self.threshold is not None
+                                                or self.operating_point is not None):
             nlp.get_pipe("mbt_classifier").configure(
-                dict(self.prior) if self.prior else None, self.threshold)
+                dict(self.prior) if self.prior else None, self.threshold, self.operating_point)
         return nlp
 
 
@@ -63,7 +70,7 @@ _PIPELINES: dict[PipelineSpec, Language] = {}
 
 
 def pipeline_for(spec: PipelineSpec) -> Language:
-    """One pipeline per spec per process (joblib and Dask workers reuse it across tasks)."""
+    """One pipeline per spec per process (local and Dask workers reuse it across tasks)."""
     if spec not in _PIPELINES:
         _PIPELINES[spec] = spec.build()
     return _PIPELINES[spec]
@@ -96,15 +103,18 @@ class TaskOptions:
         return json.loads(json.dumps(data, default=str))
 
 
-@dataclass
+@dataclass(slots=True)  # a run holds one per input file: no __dict__ each
 class Task:
     source: str  # a path
     name: str  # output stem, relative to the output directory
     label: str  # how to name the input in messages ('-' for stdin)
+    stage: str | None = None  # where to write the outputs (default: the output directory)
 
 
-def output_paths(task_name: str, options: TaskOptions) -> dict[str, Path]:
-    out = Path(options.out_dir)
+def output_paths(task_name: str, options: TaskOptions,
+                 root: str | Path | None = None) -> dict[str, Path]:
+    """Every output of one input, under `root` (default: the output directory)."""
+    out = Path(options.out_dir if root is None else root)
     # html: one page per session beside `<name>.html.json`, the list of those pages
     # (written last, so it marks the pages complete) from which DIR/index.html is built.
     paths = {fmt: out / (f"{task_name}.html.json" if fmt == "html" else f"{task_name}.{fmt}")
@@ -150,7 +160,8 @@ def discover(inputs: Sequence[str], glob: str | None = None,
         stem = str(rel.with_suffix(""))
         # a.txt and a.csv side by side keep their suffix in the name, so neither overwrites.
         name = stem if names[stem] == 1 else f"{stem}_{rel.suffix.lstrip('.')}"
-        tasks.append(Task(str(file), name, str(file)))
+        source = str(file)
+        tasks.append(Task(source, name, source))
     if STDIN in inputs:
         tasks.append(Task(STDIN, "stdin", STDIN))
     return tasks
@@ -169,6 +180,10 @@ def is_complete(task: Task, options: TaskOptions) -> bool:
 
 def process(task: Task, options: TaskOptions) -> dict[str, Any]:
     """Tag one file and write its outputs; never raises for bad input (returns the error)."""
+    # Here, not at the top: the main process of a run with workers never tags, and the
+    # pipeline's modules (scikit-learn and all) would cost it some 70 MB.
+    from mbt_nlp.annotation.turns import annotate_pairs
+
     try:
         fmt = stdin_format(options.input_format) if task.label == STDIN else options.input_format
         transcript = read_transcript(task.source, options.read_options, fmt)
@@ -178,8 +193,10 @@ def process(task: Task, options: TaskOptions) -> dict[str, Any]:
         pairs = list(annotate_pairs(nlp, transcript.turns, n_process=options.n_process,
                                     batch_size=options.batch_size,
                                     label_clinician=options.label_clinician))
-        write_outputs(task.name, pairs, options, nlp)
-        return {"file": task.label, "name": task.name, "turns": len(pairs), "error": None}
+        write_outputs(task.name, pairs, options, nlp, transcript.notices, root=task.stage)
+        # notices: how the file was read (e.g. who was taken as the clinician), for the user.
+        return {"file": task.label, "name": task.name, "turns": len(pairs), "error": None,
+                "notices": transcript.notices}
     except MbtError as err:
         error = err.to_dict()
         error["file"] = task.label
@@ -192,8 +209,9 @@ def process(task: Task, options: TaskOptions) -> dict[str, Any]:
 
 
 def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
-                  options: TaskOptions, nlp: Language) -> None:
-    paths = output_paths(name, options)
+                  options: TaskOptions, nlp: Language, notices: Sequence[str] = (),
+                  root: str | Path | None = None) -> None:
+    paths = output_paths(name, options, root)
     records = [record for record, _ in pairs]
     for fmt in options.formats:
         if fmt == "jsonl":
@@ -212,32 +230,56 @@ def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
                 docs.append(doc)
             write_docbin(docs, paths[fmt])
         elif fmt == "html":
-            write_session_pages(name, records, paths[fmt], nlp)
+            write_session_pages(name, records, paths[fmt], nlp, notices)
     # Tables last: their presence marks the whole set as complete.
     write_table(marker_rows(records), paths["markers"], options.table_format,
-                columns=["session", "turn", "speaker", "role", "source_file", "source_line",
-                         "start", "end", "words", "label", "family", "rule", "status",
-                         "cancel_reason"], raw_cells=options.raw_cells)
+                columns=list(MARKER_COLUMNS), raw_cells=options.raw_cells)
     write_table(session_rows(records), paths["sessions"], options.table_format,
                 raw_cells=options.raw_cells)
 
 
 @dataclass
 class BatchResult:
-    tagged: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    """What a run did, in counts: each file's outcome goes to `on_done` as it finishes
+    and its error to DIR/errors.jsonl, so memory does not grow with the number of files."""
+
+    errors_file: Path
+    tagged: int = 0  # files
+    turns: int = 0
+    skipped: int = 0  # already done
+    failed: int = 0
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.errors else 0
+        return 1 if self.failed else 0
+
+    def iter_errors(self) -> Iterator[dict[str, Any]]:
+        """This run's errors (file, line, record, error, reason), read back from disk."""
+        if not self.errors_file.is_file():
+            return
+        with self.errors_file.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.iter_errors())
+
+
+def failed(task: Task, error: str, reason: str) -> dict[str, Any]:
+    """The outcome of a task that has no outputs."""
+    return {"file": task.label, "name": task.name, "turns": 0,
+            "error": {"file": task.label, "line": None, "record": None, "error": error,
+                      "reason": reason}}
 
 
 def prepare_out_dir(out_dir: Path, options: TaskOptions, force: bool) -> None:
     """Refuse a non-empty directory of another run (other files or other settings)."""
     run_file = out_dir / RUN_FILE
     fingerprint = options.fingerprint()
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+    contents = [p for p in out_dir.iterdir()
+                if p.name != LOCK_FILE and not p.name.startswith(TMP_PREFIX)]
+    if contents and not force:
         previous = None
         if run_file.is_file():
             try:
@@ -248,10 +290,6 @@ def prepare_out_dir(out_dir: Path, options: TaskOptions, force: bool) -> None:
             raise UsageError(
                 "output directory is not empty and was not written by a run with these "
                 "settings; use --force to write into it anyway", out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # Temporary files of a killed run: never complete, so they go.
-    for stale in out_dir.rglob(".*.tmp"):
-        stale.unlink(missing_ok=True)
     run_file.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
 
 
@@ -263,12 +301,18 @@ def run_batch(
     force: bool = False,
     jobs: int = 1,
     scheduler: str | None = None,
+    file_timeout: float = 0,
     stdin_text: Callable[[], bytes] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
     follow_symlinks: bool = False,
 ) -> BatchResult:
-    """Tag every input into `options.out_dir`; see the module docstring."""
+    """Tag every input into `options.out_dir`; see the module docstring.
+
+    A file still being tagged after `file_timeout` seconds (0: no limit) is stopped and
+    reported. Raises `UsageError` before any work when the run cannot start as asked
+    (`OutDirBusy` when another run is writing to the directory).
+    """
     out_dir = Path(options.out_dir)
     tasks = discover(inputs, glob, options.input_format, follow_symlinks=follow_symlinks)
     if not tasks:
@@ -277,61 +321,83 @@ def run_batch(
     for task in tasks:
         if task.source != STDIN:
             detect_format(task.source, options.input_format)  # usage error before any work
-    prepare_out_dir(out_dir, options, force)
-    result = BatchResult()
+    if scheduler is not None:
+        check_scheduler(scheduler)  # within seconds, before touching the directory
+    with locked(out_dir):
+        prepare_out_dir(out_dir, options, force)
+        remove_stale(out_dir)
+        staging = Staging(out_dir)
+        try:
+            return _run(tasks, options, staging, force=force, jobs=jobs, scheduler=scheduler,
+                        file_timeout=file_timeout, stdin_text=stdin_text, on_done=on_done,
+                        on_start=on_start)
+        finally:
+            staging.close()
+
+
+def _run(tasks: list[Task], options: TaskOptions, staging: Staging, *, force: bool, jobs: int,
+         scheduler: str | None, file_timeout: float, stdin_text: Callable[[], bytes] | None,
+         on_done: Callable[[dict[str, Any]], None] | None,
+         on_start: Callable[[int, int], None] | None) -> BatchResult:
+    result = BatchResult(staging.out_dir / ERRORS_FILE)
     todo = []
-    for task in tasks:
+    for index, task in enumerate(tasks):
         if not force and is_complete(task, options):
-            result.skipped.append(task.label)
+            result.skipped += 1
         else:
+            task.stage = str(staging.folder(str(index)))
             todo.append(task)
+    summary = staging.folder("summary")
+    summary.mkdir()
     needs_stdin = any(task.source == STDIN for task in todo)
-    with saved_stdin(stdin_text) if needs_stdin else contextlib.nullcontext() as stdin_path:
+    with (saved_stdin(stdin_text) if needs_stdin else contextlib.nullcontext()) as stdin_path, \
+            (summary / ERRORS_FILE).open("w", encoding="utf-8") as errors:
         for task in todo:
             if task.source == STDIN:
                 task.source = str(stdin_path)
         if on_start:
-            on_start(len(todo), len(result.skipped))
-        for outcome in _execute(todo, options, jobs, scheduler):
-            (result.errors.append(outcome["error"]) if outcome["error"]
-             else result.tagged.append(outcome))
+            on_start(len(todo), result.skipped)
+        outcomes = run_tasks(todo, functools.partial(process, options=options), jobs=jobs,
+                             timeout=file_timeout, scheduler=scheduler,
+                             warm_up=functools.partial(pipeline_for, options.spec))
+        for task, outcome in outcomes:
+            if isinstance(outcome, Failure):
+                outcome = failed(task, outcome.error, outcome.reason)
+            stage = Path(str(task.stage))
+            if not outcome["error"] and not stage.is_dir():
+                outcome = failed(task, "OutputsMissing", "its outputs were written where this "
+                                 "machine cannot see them: with --scheduler, --out-dir must be "
+                                 "on a file system the Dask workers share")
+            if outcome["error"]:
+                staging.discard(stage)  # whatever it wrote before failing
+                errors.write(json.dumps(outcome["error"], ensure_ascii=False) + "\n")
+                errors.flush()
+                result.failed += 1
+            else:
+                staging.commit(stage, last=completion_markers(task, options))
+                result.tagged += 1
+                result.turns += outcome["turns"]
             if on_done:
                 on_done(outcome)
-    with atomic_output(out_dir / ERRORS_FILE) as handle:
-        for error in sorted(result.errors, key=lambda e: str(e["file"])):
-            handle.write(json.dumps(error, ensure_ascii=False) + "\n")
-    combine_tables(tasks, options)
+    combine_tables(tasks, options, summary)
     if "html" in options.formats:
-        write_index(tasks, options)
+        write_index(tasks, options, summary)
+    staging.commit(summary)
     return result
 
 
-def _execute(tasks: list[Task], options: TaskOptions, jobs: int,
-             scheduler: str | None) -> Iterator[dict[str, Any]]:
-    if not tasks:
-        return
-    if scheduler is None and jobs == 1:
-        for task in tasks:
-            yield process(task, options)
-        return
-    from joblib import Parallel, delayed, parallel_config
-
-    calls = (delayed(process)(task, options) for task in tasks)
-    if scheduler is not None:
-        from dask.distributed import Client
-
-        with Client(scheduler) as client, parallel_config(backend="dask"):
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            yield from Parallel(n_jobs=n_workers, return_as="generator_unordered")(calls)
-        return
-    with parallel_config(backend="loky"):
-        yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(calls)
+def completion_markers(task: Task, options: TaskOptions) -> list[Path]:
+    """The outputs moved into place last, in this order: their presence marks the set
+    complete (relative to the output directory)."""
+    paths = output_paths(task.name, options, Path())
+    return [*([paths["html"]] if "html" in paths else []), paths["markers"], paths["sessions"]]
 
 
 def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
-                        nlp: Language) -> None:
+                        nlp: Language, notices: Sequence[str] = ()) -> None:
     """One report page per session of one input, and the listing of those pages."""
     from mbt_nlp.annotation.explain import rule_reasons
+    from mbt_nlp.readers.roles import session_notices
     from mbt_nlp.writers.report import (
         model_identity,
         page_names,
@@ -351,42 +417,38 @@ def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
     pages = [f"{stem}.html"] if len(by_session) == 1 else page_names(by_session, stem)
     for page, session_records in zip(pages, by_session.values(), strict=True):
         with atomic_output(folder / page) as handle:
-            handle.write(render_report(session_records, reasons=reasons, model_name=model_name,
-                                       model_version=model_version))
+            handle.write(render_report(
+                session_records, reasons=reasons, model_name=model_name,
+                model_version=model_version,
+                notices=session_notices(notices, session_records[0]["session"])))
         entry = session_entry(session_records, relative_href(Path(name).parent / page))
         entries.append({**entry, "model": f"{model_name} {model_version}".strip()})
     with atomic_output(listing) as handle:
         json.dump(entries, handle, ensure_ascii=False)
 
 
-def write_index(tasks: Iterable[Task], options: TaskOptions) -> None:
-    """DIR/index.html: every session page of every complete input."""
-    from mbt_nlp.writers.report import render_index
-
-    entries = []
-    for task in tasks:
-        listing = output_paths(task.name, options)["html"]
-        if listing.is_file():
-            entries.extend(json.loads(listing.read_text(encoding="utf-8")))
-    models = sorted({e.pop("model") for e in entries})
-    with atomic_output(Path(options.out_dir) / "index.html") as handle:
-        handle.write(render_index(entries, title="Session reports", model=", ".join(models)))
-
-
-def combine_tables(tasks: Iterable[Task], options: TaskOptions) -> None:
-    """DIR/_all_sessions.* and DIR/_all_markers.*: every complete input's tables, joined."""
-    import pandas as pd
-
-    fmt = options.table_format
-    read = pd.read_parquet if fmt == "parquet" else pd.read_csv
-    for table in ("sessions", "markers"):
-        frames = []
+def write_index(tasks: Sequence[Task], options: TaskOptions, folder: Path) -> None:
+    """`folder`/index.html: every session page of every complete input."""
+    def listings() -> Iterator[Path]:
         for task in tasks:
-            path = output_paths(task.name, options)[table]
-            if path.is_file():
-                frame = read(path)
-                frame.insert(0, "output", task.name)
-                frames.append(frame)
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        write_table(rows.to_dict("records"), Path(options.out_dir) / f"_all_{table}.{fmt}", fmt,
-                    raw_cells=options.raw_cells)
+            listing = output_paths(task.name, options)["html"]
+            if listing.is_file():
+                yield listing
+
+    write_index_page(listings, folder / "index.html")
+
+
+def combine_tables(tasks: Sequence[Task], options: TaskOptions, folder: Path) -> None:
+    """`folder`/_all_sessions.* and _all_markers.*: every complete input's tables, joined
+    (read from disk one file at a time)."""
+    fmt = options.table_format
+    for table in ("sessions", "markers"):
+        join_tables(functools.partial(_tables, tasks, options, table),
+                    folder / f"_all_{table}.{fmt}", fmt, raw_cells=options.raw_cells)
+
+
+def _tables(tasks: Sequence[Task], options: TaskOptions, table: str) -> Iterator[Part]:
+    for task in tasks:
+        path = output_paths(task.name, options)[table]
+        if path.is_file():
+            yield task.name, path

@@ -39,8 +39,12 @@ def tag_to_jsonl(
     label_clinician: bool = False,
     stdin: Callable[[], bytes] | None = None,
     on_error: Callable[[MbtError], None] | None = None,
+    on_notice: Callable[[str, str], None] | None = None,
 ) -> TagSummary:
-    """Read every input, annotate, and write all records to `output` ('-' = stdout)."""
+    """Read every input, annotate, and write all records to `output` ('-' = stdout).
+
+    `on_notice(file, notice)` hears how a file was read (e.g. who was taken as the
+    clinician)."""
     options = options or ReadOptions()
     summary = TagSummary()
 
@@ -63,6 +67,9 @@ def tag_to_jsonl(
                     on_error(error)
                 continue
             summary.files += 1
+            if on_notice:
+                for notice in transcript.notices:
+                    on_notice(str(path), notice)
             yield from transcript
 
     with atomic_output(None if output in (None, "-") else output) as handle:
@@ -85,4 +92,4 @@ def read_stdin(read: Callable[[], bytes] | None, options: ReadOptions,
             raise
     for turn in transcript:
         turn.source = STDIN
-    return Transcript(STDIN, transcript.turns)
+    return Transcript(STDIN, transcript.turns, meta=transcript.meta, notices=transcript.notices)

@@ -20,6 +20,8 @@ from mbt_nlp.transcript import Transcript
 
 # Python's parser recurses once per level; a transcript never nests more than a few.
 TOO_DEEP = "JSON nested too deeply (more than about 1,000 levels): not a transcript"
+# Python refuses to read an integer of more than 4,300 digits (a guard against slow parsing).
+TOO_LONG = "JSON holds a number too long to read (thousands of digits): not a transcript"
 
 
 def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
@@ -35,6 +37,8 @@ def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
                              number) from None
         except RecursionError:
             raise InputError(TOO_DEEP, source, number) from None
+        except ValueError:
+            raise InputError(TOO_LONG, source, number) from None
         turns.append(record_to_turn(record, len(turns), source, Path(path).stem, options,
                                     line=number))
     if not turns:
@@ -70,6 +74,8 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
         raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
     except RecursionError:
         raise InputError(TOO_DEEP, source) from None
+    except ValueError:
+        raise InputError(TOO_LONG, source) from None
     if options.records_key is None and is_whisper(data):
         return whisper_transcript(data, source, Path(path).stem, options)
     records = _find_records(data, options.records_key, source)
