@@ -166,3 +166,21 @@ def test_unknown_code_in_annotations_is_one_error(tmp_path):
                                 "intervention": "shouting"}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown intervention code"):
         load_clinician_turns([path])
+
+
+def test_tables_carry_the_clinician_fields():
+    from mbt_nlp.annotation.summary import MARKER_COLUMNS, marker_rows, session_rows, turn_row
+
+    records = records_for_view()
+    for r in records:
+        r.update(speaker="C" if r["role"] == "client" else "T", markers=[])
+    records[0]["markers"] = [{"start": 0, "end": 3, "text": "she", "label": "GLOBAL_JUDGEMENT",
+                              "family": "psychic_equivalence", "rule": "pe.x"}]
+    rows = marker_rows(records)
+    assert set(rows[0]) == set(MARKER_COLUMNS)
+    assert (rows[0]["response_turn"], rows[0]["response_intervention"],
+            rows[0]["response_fit"]) == (1, "argue", "risky")
+    sessions = {r["speaker"]: r for r in session_rows(records)}
+    assert sessions["T"]["n_intervention_argue"] == 1
+    assert sessions["C"]["n_response_risky"] == 1 and sessions["C"]["n_response_consistent"] == 1
+    assert turn_row(records[1])["intervention"] == "argue"

@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from mbt_nlp.pipeline.resources import FAMILIES, LABELS, MODES
+from mbt_nlp.annotation.fit import moment_fits
+from mbt_nlp.pipeline.resources import FAMILIES, INTERVENTIONS, LABELS, MODES
 from mbt_nlp.pipeline.risk_lexicon import RISK_GROUPS
 
 DISCOURSE_COLUMNS = ("words", "abstractness", "concreteness", "affect", "repetition", "echo")
@@ -20,7 +21,9 @@ PROFILE_COLUMNS = ("self_other", "internal_external", "cognitive_affective",
                    "automatic_controlled")
 MARKER_COLUMNS = ("session", "turn", "speaker", "role", "source_file", "source_line", "start",
                   "end", "words", "label", "family", "rule", "status", "cancel_reason",
-                  "risk_negated", "risk_reported", "risk_subject", "risk_past")
+                  "risk_negated", "risk_reported", "risk_subject", "risk_past",
+                  "response_turn", "response_intervention", "response_fit")
+FIT_VALUES = ("consistent", "risky", "neither")
 RISK_COLUMNS = (*(f"risk_{group}" for group in RISK_GROUPS), "risk_negated",
                 "risk_other_person")
 
@@ -51,6 +54,9 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
         row[f"markers_{family}"] = families.count(family)
     row["markers_cancelled"] = len(record.get("cancelled", []))
     row["segments"] = len(record.get("segments") or [])
+    row["intervention"] = record.get("intervention")
+    row["p_intervention"] = (record.get("intervention_proba") or {}).get(
+        record.get("intervention"))
     row.update(risk_counts([record]))
     discourse = record.get("discourse") or {}
     for key in DISCOURSE_COLUMNS:
@@ -62,13 +68,21 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def marker_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per marker span (active or set aside by context) and per risk mention."""
+    """One row per marker span (active or set aside by context) and per risk mention. A
+    marker in a flagged client turn carries the clinician's response: its turn, code and
+    fit to the moment (annotation/fit.py), so response patterns can be studied."""
+    records = list(records)
+    responses = {(f["session"], f["client_turn"]): f for f in moment_fits(records)}
     rows = []
     for record in records:
+        response = responses.get((record["session"], record["turn"])) or {}
         base = {"session": record["session"], "turn": record["turn"],
                 "speaker": record["speaker"], "role": record["role"],
                 "source_file": record.get("source_file"),
-                "source_line": record.get("source_line")}
+                "source_line": record.get("source_line"),
+                "response_turn": response.get("response_turn"),
+                "response_intervention": response.get("intervention"),
+                "response_fit": response.get("fit")}
         no_risk = dict.fromkeys(("risk_negated", "risk_reported", "risk_subject", "risk_past"))
         for marker in record.get("markers", []):
             rows.append({**base, **_marker(marker), "status": "active", "cancel_reason": None,
@@ -93,9 +107,13 @@ def _marker(marker: dict[str, Any]) -> dict[str, Any]:
 def session_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per session × speaker: turns, words, mode counts and rates per 100 words, mean
     probabilities and mean dimension profile."""
+    records = list(records)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         groups[(record["session"], record["speaker"])].append(record)
+    session_fits: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fit in moment_fits(records):
+        session_fits[fit["session"]].append(fit)
     rows = []
     for (session, speaker), turns in groups.items():
         words = sum(int((r.get("discourse") or {}).get("words", 0)) for r in turns)
@@ -116,5 +134,14 @@ def session_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             values = [(r.get("profile") or {}).get(key, 0.0) for r in turns]
             row[f"profile_{key}"] = round(sum(values) / len(values), 4) if values else None
         row.update(risk_counts(turns))
+        # Clinician rows: how often each code was used; client rows: how the clinician
+        # responded to this speaker's flagged moments.
+        codes = [r.get("intervention") for r in turns if r.get("intervention")]
+        for code in INTERVENTIONS:
+            row[f"n_intervention_{code}"] = codes.count(code) if codes else None
+        fits = [f["fit"] for f in session_fits.get(session, [])
+                if f["client_turn"] in {r["turn"] for r in turns}]
+        for value in FIT_VALUES:
+            row[f"n_response_{value}"] = fits.count(value) if fits else None
         rows.append(row)
     return rows
