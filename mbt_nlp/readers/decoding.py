@@ -31,6 +31,24 @@ def _looks_utf16(data: bytes) -> str | None:
     return None
 
 
+BINARY = "binary file (contains NUL bytes), not a transcript"
+
+
+def _decode(data: bytes, codec: str, source: str | Path) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as err:
+        raise InputError(f"invalid {codec} at byte {err.start}", source) from None
+
+
+def _no_nul(text: str, source: str | Path) -> str:
+    """A BOM or UTF-16's pattern names the encoding, not the content: a NUL character
+    still means a binary file (or a damaged one), never words."""
+    if "\x00" in text:
+        raise InputError(BINARY, source)
+    return text
+
+
 def decode_bytes(data: bytes, source: str | Path) -> str:
     """Decode a transcript file's bytes, or raise an InputError naming the file."""
     if not data.strip():
@@ -43,18 +61,12 @@ def decode_bytes(data: bytes, source: str | Path) -> str:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError as err:
-                raise InputError(f"invalid {codec} at byte {err.start}", source) from None
+            return _no_nul(_decode(data, codec, source), source)
     utf16 = _looks_utf16(data)
     if utf16:
-        try:
-            return data.decode(utf16)
-        except UnicodeDecodeError as err:
-            raise InputError(f"invalid {utf16} at byte {err.start}", source) from None
+        return _no_nul(_decode(data, utf16, source), source)
     if b"\x00" in data:
-        raise InputError("binary file (contains NUL bytes), not a transcript", source)
+        raise InputError(BINARY, source)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -75,4 +87,7 @@ def read_text(path: str | Path) -> str:
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", path) from None
     text = decode_bytes(data, path)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # A U+FEFF left after decoding is a second BOM, or the BOM of a file pasted into this
+    # one: never a character of the text (Unicode deprecates it as one), and left in place
+    # it hides a label ("\ufeffT: ...") or makes "\ufeffJane" another speaker.
+    return text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")

@@ -25,7 +25,11 @@ def read_parquet(path: str | Path, options: ReadOptions) -> Transcript:
     except InputError:
         raise
     except OSError as err:
-        raise InputError(f"cannot read: {err.strerror or err}", source) from None
+        # The system's reason (permission denied, ...); pyarrow also raises OSError for a
+        # damaged file, with a message of several lines about its internals.
+        reason = f"cannot read: {err.strerror}" if err.strerror else \
+            f"not a readable Parquet file ({type(err).__name__})"
+        raise InputError(reason, source) from None
     except Exception as err:
         # pyarrow raises ArrowInvalid, ArrowTypeError, ... for damaged or foreign files:
         # each is one line for the user, never a traceback.
@@ -36,7 +40,12 @@ def read_parquet(path: str | Path, options: ReadOptions) -> Transcript:
     if len(set(columns)) != len(columns):
         raise InputError("duplicate column names", source)
     frame.columns = columns
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    try:
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    except Exception as err:
+        # A damaged string page (bytes that are not UTF-8) fails only here, when pyarrow
+        # turns the column into Python objects; its message quotes the text, so not shown.
+        raise InputError(f"not a readable Parquet file ({type(err).__name__})", source) from None
     default_session = Path(path).stem
     turns = [
         record_to_turn({k: plain_value(v) for k, v in record.items()}, i, source,

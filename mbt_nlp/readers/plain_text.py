@@ -27,9 +27,10 @@ from mbt_nlp.transcript import Transcript, Turn, assign_role, check_turn_length
 
 _TIMESTAMP = rf"(?P<ts>{CLOCK})"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"
-# One to three capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum"),
-# or a known lowercase label: keeps "So I told her: no" from reading as a speaker.
-_NAME = r"(?:[A-Z][\w'\-]*|\d+)(?:\s+(?:[A-Z][\w'\-]*|\d+)){0,2}"
+# One to three capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum", "Élodie"),
+# or a known lowercase label: keeps "So I told her: no" from reading as a speaker. `re`
+# has no class of capitals beyond A-Z, so any letter matches here and _capitalised checks.
+_NAME = r"(?:[^\W\d_][\w'\-]*|\d+)(?:\s+(?:[^\W\d_][\w'\-]*|\d+)){0,2}"
 # A colon followed by two digits is a clock time ("Jane Doe  0:03"), not a label's colon.
 _SPEAKER_LINE = re.compile(
     rf"^\s*(?:[\[(]?{_TIMESTAMP}[\])]?\s*[-–]?\s*)?"
@@ -48,9 +49,17 @@ def parse_timestamp(value: str | None) -> float | None:
     return to_seconds(value)
 
 
+def _capitalised(name: str) -> bool:
+    """Every word starts with a digit or a letter that is not lower case: "Łukasz Nowak",
+    "SPEAKER 1", and names in scripts without case ("王芳"); not "so then"."""
+    return all(word[0].isdigit() or not word[0].islower() for word in name.split())
+
+
 def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     """(speaker, text, start seconds) when `line` opens a turn, else None."""
     m = _SPEAKER_LINE.match(line)
+    if m and not _capitalised(m["speaker"]):
+        m = None
     if m:
         speaker, text, ts = m["speaker"].strip(), m["text"], m["ts"] or m["ts2"]
     else:
@@ -74,8 +83,12 @@ def _layout(lines: list[tuple[int, str]]) -> str:
             counts["headed"] += 1
         elif is_timing_line(line):
             counts["cues"] += 1
-        elif match_speaker_line(line):
-            counts["labelled"] += 1
+        else:
+            # "Date: 14/03/2024" above a one-speaker Otter export is not a label: counted,
+            # it would tie with the one header and the file would be read as labelled.
+            opened = match_speaker_line(line)
+            if opened and not is_meta_label(opened[0]):
+                counts["labelled"] += 1
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] > counts["labelled"] else "labelled"
 

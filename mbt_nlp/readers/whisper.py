@@ -117,6 +117,9 @@ def read_whisper(path: str | Path, options: ReadOptions) -> Transcript:
         raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply to be a Whisper transcript", source) from None
+    except ValueError:  # an integer of thousands of digits, which Python refuses to read
+        raise InputError("JSON holds a number too long to read (thousands of digits): not a "
+                         "transcript", source) from None
     if not is_whisper(data):
         raise InputError("not Whisper JSON (expected an object with 'segments': "
                          "[{'start', 'end', 'text', 'speaker'}, ...])", source)

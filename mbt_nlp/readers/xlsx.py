@@ -34,6 +34,12 @@ def _load(path: str | Path, source: str) -> tuple[list[tuple], list[str]]:
                 sheets = workbook.worksheets
                 if not sheets:
                     raise InputError("workbook has no worksheets", source)
+                for sheet in sheets:
+                    # Read-only mode pads every row out to the sheet's declared size: one
+                    # cell at XFD1048576 in a 5 KB file made 17 billion cells to look at.
+                    # Without it, a row is as long as its own last cell (openpyxl's advice
+                    # for wrong dimensions).
+                    sheet.reset_dimensions()
                 rows = list(sheets[0].iter_rows(min_row=1, values_only=True))
                 others = [sheet.title for sheet in sheets[1:]
                           if any(not _blank(v) for row in sheet.iter_rows(values_only=True)

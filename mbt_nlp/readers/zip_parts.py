@@ -21,7 +21,7 @@ def check_zip_parts(path: str | Path, kind: str, limit: int = MAX_XML_PART_BYTES
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError):
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
         raise InputError(f"not a readable {kind} file (not a zip archive)", source) from None
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", source) from None
