@@ -189,7 +189,7 @@ def test_spans_carry_group_subject_and_rule(nlp):
 def test_every_profile_has_the_component():
     assert RISK in mbt_nlp.load(rules_only=True).pipe_names
     full = mbt_nlp.load()
-    assert RISK in full.pipe_names and full.pipe_names[-1] == "mbt_classifier"
+    assert RISK in full.pipe_names and "mbt_classifier" in full.pipe_names
     assert full("I'd never hurt myself.")._.mbt_risk[0]["negated"]
 
 

@@ -220,6 +220,9 @@ def train_pipeline(
         })
     nlp.meta.update({
         "name": "mbt_en", "version": __version__, "license": "MIT (code); CC BY-SA 4.0 (data)",
+        # `spacy package` turns these into the package's install_requires: the
+        # components' code comes from mbt-nlp (found through its spacy_factories).
+        "requirements": [f"mbt-nlp>={__version__}"],
         "description": "mbt-nlp rule components and mode classifier on blank English. "
                        "A screening aid, never a diagnosis: see MODEL_CARD.md.",
     })
