@@ -12,7 +12,7 @@ from mbt_nlp.errors import ModelError
 from mbt_nlp.learn.operating_points import (
     GRID,
     MAX_FALSE_ALARMS,
-    REVIEW_PRECISION,
+    REVIEW_RECALL,
     curves,
     named_points,
     reliability,
@@ -56,8 +56,9 @@ def test_points_follow_their_rules_by_brute_force():
     table = {t: brute(gold, score, w, t) for t in GRID}
     safe = [t for t in GRID if table[t][0] <= MAX_FALSE_ALARMS]
     assert points["screening"]["threshold"] == safe[0]
-    precise = [t for t in safe if table[t][1] >= REVIEW_PRECISION]
-    assert points["review"]["threshold"] == precise[0]
+    finding = [t for t in GRID if table[t][2] >= REVIEW_RECALL]
+    best = max(table[t][1] for t in finding)
+    assert points["review"]["precision"] == pytest.approx(best, abs=1e-4)
     f1 = {t: 2 * p * r / (p + r) if p + r else 0 for t, (_, p, r) in table.items()}
     assert points["balanced"]["f1"] == pytest.approx(max(f1.values()), abs=1e-4)
     # Recall first vs precision first.
@@ -65,13 +66,12 @@ def test_points_follow_their_rules_by_brute_force():
     assert points["review"]["precision"] >= points["screening"]["precision"]
 
 
-def test_review_falls_back_to_the_most_precise_point_that_finds_a_mode():
+def test_review_is_the_most_precise_point_that_still_finds_half_the_modes():
     y, words, proba, *_ = sample(seed=3)
-    # Make every mode turn score like ordinary talk: no threshold reaches the precision.
-    proba = proba_with_mode_score([0.2] * len(y))
     points = named_points(y, words, proba)
-    assert points["review"]["modes_found"] > 0
-    assert points["review"]["precision"] < REVIEW_PRECISION
+    assert points["review"]["recall"] >= REVIEW_RECALL
+    assert points["review"]["precision"] >= points["balanced"]["precision"]
+    assert points["review"]["threshold"] >= points["screening"]["threshold"]
 
 
 def test_reliability_table_and_ece_by_hand():

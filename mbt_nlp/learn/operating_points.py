@@ -8,9 +8,9 @@ P(any mode), the score the decision rule thresholds:
 - `screening` (recall first): the lowest threshold at which false alarms stay at
   or under `MAX_FALSE_ALARMS` in every turn-length bucket: find as many modes as
   possible without raising alarms on ordinary talk of any length;
-- `review` (precision first): the lowest threshold whose precision reaches
-  `REVIEW_PRECISION` (and keeps the screening limit on false alarms); when no
-  threshold does, the one with the highest precision that still finds a mode;
+- `review` (precision first): the threshold with the highest precision that still
+  finds at least `REVIEW_RECALL` of the mode turns (when none does, the most
+  precise that finds any), so a flag is most often right;
 - `balanced`: the threshold with the best F1 of "any mode" against the rest.
 """
 
@@ -32,7 +32,7 @@ from mbt_nlp.pipeline.resources import LABELS, MODES
 
 POINTS = ("screening", "review", "balanced")
 MAX_FALSE_ALARMS = 0.05
-REVIEW_PRECISION = 0.7
+REVIEW_RECALL = 0.5
 # Candidate thresholds: fine where the decision usually sits, coarse above.
 GRID = tuple(round(t, 3) for t in (*np.arange(0.01, 0.3, 0.01), *np.arange(0.3, 0.96, 0.05)))
 CURVE_POINTS = 60
@@ -122,13 +122,10 @@ def named_points(y: Sequence[str], words: Sequence[int], proba: np.ndarray) -> d
     table = [_at(t, gold, score, buckets) for t in GRID]
     safe = [r for r in table if r["worst_bucket_false_alarm_rate"] <= MAX_FALSE_ALARMS]
     screening = safe[0] if safe else table[-1]
-    precise = [r for r in safe if (r["precision"] or 0) >= REVIEW_PRECISION]
-    if precise:
-        review = precise[0]
-    else:
-        finding = [r for r in table if r["modes_found"]]
-        review = max(finding, key=lambda r: (r["precision"] or 0, r["recall"] or 0),
-                     default=table[-1])
+    finding = [r for r in table if (r["recall"] or 0) >= REVIEW_RECALL] or [
+        r for r in table if r["modes_found"]]
+    review = max(finding, key=lambda r: (r["precision"] or 0, r["recall"] or 0),
+                 default=table[-1])
 
     def f1(r: dict[str, Any]) -> float:
         p, q = r["precision"] or 0, r["recall"] or 0
@@ -138,8 +135,8 @@ def named_points(y: Sequence[str], words: Sequence[int], proba: np.ndarray) -> d
     return {
         "rules": {"screening": f"lowest threshold with false alarms <= {MAX_FALSE_ALARMS} "
                                "in every length bucket",
-                  "review": f"lowest such threshold with precision >= {REVIEW_PRECISION} "
-                            "(else the most precise that finds a mode)",
+                  "review": f"highest precision while finding >= {REVIEW_RECALL:.0%} of "
+                            "mode turns",
                   "balanced": "best F1 of any mode against the rest"},
         "turns": len(gold), "mode_turns": int(gold.sum()),
         "screening": screening, "review": review, "balanced": {**balanced, "f1": round(f1(
