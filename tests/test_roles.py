@@ -7,6 +7,7 @@ import csv
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 from mbt_nlp.cli.main import app
@@ -359,3 +360,25 @@ def test_run_batch_keeps_each_files_notices(tmp_path):
     assert notices["labelled"] == []
     (notice,) = notices["named"]
     assert notice.startswith("'Dana' taken as the clinician (asks 4 of 4 questions")
+
+
+# Who the clinician is in each format fixture (written for the reader tests); named
+# speakers are inferred, labelled ones read from the label.
+FORMAT_CLINICIANS = {
+    "descript.txt": "Therapist", "otter.txt": "Dr. Amara Osei", "rev.txt": "Interviewer",
+    "rev_spaced.txt": "Speaker 1", "session.cha": "INV", "session.eaf": "Therapist",
+    "session.parquet": "Therapist", "session.xlsx": "Therapist", "teams.docx": "Amara Osei",
+    "teams.vtt": "Amara Osei", "teams_legacy.docx": "Amara Osei",
+    "whisperx.json": "SPEAKER_01", "preamble.txt": "T", "preamble.docx": "T",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT_CLINICIANS))
+def test_roles_are_right_in_every_format_with_default_options(name):
+    path = Path(__file__).parent / "fixtures" / "formats" / name
+    transcript = read_transcript(path)
+    clinicians = {t.speaker for t in transcript if t.role == "clinician"}
+    assert clinicians == {FORMAT_CLINICIANS[name]}
+    inferred = [n for n in transcript.notices if "taken as the clinician" in n]
+    assert bool(inferred) == (FORMAT_CLINICIANS[name] in {
+        "Speaker 1", "Amara Osei", "SPEAKER_01"})
