@@ -126,3 +126,25 @@ def test_save_points_refuses_a_folder_that_is_no_model(tmp_path):
     y, words, proba, *_ = sample()
     with pytest.raises(ModelError, match="not a trained mbt pipeline"):
         save_points(tmp_path, named_points(y, words, proba), "test")
+
+
+def test_tag_uses_a_named_operating_point_and_refuses_an_unknown_one(tmp_path):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    session = tmp_path / "s.txt"
+    session.write_text("T: How was it?\nC: I just know he hates me. It just is.\n",
+                       encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["tag", str(session), "-o", str(tmp_path / "a.jsonl"),
+                             "--operating-point", "review"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(app, ["tag", str(session), "--out-dir", str(tmp_path / "out"),
+                              "--operating-point", "strict"])
+    assert bad.exit_code == 2 and "unknown operating point 'strict'" in bad.output
+    page = tmp_path / "p.html"
+    shown = runner.invoke(app, ["report", str(session), "-o", str(page),
+                                "--operating-point", "balanced"])
+    assert shown.exit_code == 0, shown.output
+    assert "operating point &#39;balanced&#39;" in page.read_text(encoding="utf-8") or \
+        "operating point 'balanced'" in page.read_text(encoding="utf-8")
