@@ -384,7 +384,13 @@ def model_identity(nlp: Language) -> tuple[str, str]:
 
         return "mbt-nlp rules only (no classifier)", __version__
     meta = nlp.meta or {}
-    return str(meta.get("name") or "pipeline"), str(meta.get("version") or "")
+    decision = nlp.get_pipe("mbt_classifier").decision()
+    # The page says which decision rule flagged the turns: a named operating point or a
+    # threshold on P(any mode).
+    rule = (f"operating point '{decision['operating_point']}'"
+            if decision["operating_point"] else "threshold")
+    name = f"{meta.get('name') or 'pipeline'}, {rule} P(any mode) ≥ {decision['threshold']:g}"
+    return name, str(meta.get("version") or "")
 
 
 def relative_href(path: str | Path) -> str:
