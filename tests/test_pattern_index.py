@@ -106,13 +106,15 @@ def test_packaged_rules_match_as_spacy_matcher_on_corpus_sample():
 
 
 @pytest.mark.slow
-def test_packaged_rules_match_as_spacy_matcher_on_every_client_turn():
+def test_packaged_rules_match_as_spacy_matcher_on_a_quarter_of_the_client_turns():
+    # Every fourth client turn of the corpus (~4,000): the whole corpus was checked once
+    # (about three minutes); a quarter keeps CI well inside its time.
     patterns = _packaged_patterns()
     index = PatternIndex()
     for key, group in patterns.items():
         for pattern in group:
             index.add(key, pattern)
-    for text in _corpus_texts(None):
+    for text in _corpus_texts(None)[::4]:
         doc = NLP(text)
         view = token_view(doc)
         assert set(index.find(view.lower, view.orth)) == spacy_matches(patterns, doc)
