@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.extensions import register_extensions
@@ -151,14 +152,8 @@ class ModeClassifier:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 1024) -> Iterable[Doc]:
-        batch: list[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._label(batch)
-                batch = []
-        if batch:
-            yield from self._label(batch)
+        for batch in minibatch(docs, size=batch_size):
+            yield from self._label(list(batch))
 
     def _label(self, docs: list[Doc]) -> list[Doc]:
         judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
