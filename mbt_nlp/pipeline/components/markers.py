@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from mbt_nlp.pipeline.components.error_handling import ErrorHandling
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.pattern_index import PatternIndex
@@ -31,7 +32,7 @@ def make_markers(nlp: Language, name: str, rules_path: str | None) -> MarkerMatc
     return MarkerMatcher(nlp, name, rules_path=rules_path)
 
 
-class MarkerMatcher:
+class MarkerMatcher(ErrorHandling):
     """Finds marker spans with the rules of a RuleSet (packaged by default).
 
     The rules travel with the pipeline: `to_disk` writes them beside the
@@ -103,13 +104,6 @@ class MarkerMatcher:
         for doc in docs:
             yield self(doc)
 
-    # spaCy's error-handler protocol (TrainablePipe has these; plain components add them).
-    def get_error_handler(self):
-        return getattr(self, "_error_handler", _raise_error)
-
-    def set_error_handler(self, error_handler) -> None:
-        self._error_handler = error_handler
-
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -130,7 +124,3 @@ class MarkerMatcher:
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> MarkerMatcher:
         self.set_rules(RuleSet.from_dict(json.loads(data), "<bytes>"))
         return self
-
-
-def _raise_error(proc_name, proc, docs, e):
-    raise e

@@ -16,6 +16,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from mbt_nlp.pipeline.components.error_handling import ErrorHandling
 from mbt_nlp.pipeline.doc_view import TokenView, token_view
 from mbt_nlp.pipeline.extensions import RISK_KEY, register_extensions
 from mbt_nlp.pipeline.pattern_index import PatternIndex
@@ -34,7 +35,7 @@ def make_risk(nlp: Language, name: str, risk_path: str | None) -> RiskWords:
     return RiskWords(nlp, name, risk_path=risk_path)
 
 
-class RiskWords:
+class RiskWords(ErrorHandling):
     """Finds risk mentions with a RiskLexicon (packaged by default); the lexicon is
     saved beside the component, so a saved pipeline keeps the words it was built with."""
 
@@ -105,13 +106,6 @@ class RiskWords:
         for doc in docs:
             yield self(doc)
 
-    # spaCy's error-handler protocol (TrainablePipe has these; plain components add them).
-    def get_error_handler(self):
-        return getattr(self, "_error_handler", _raise_error)
-
-    def set_error_handler(self, error_handler) -> None:
-        self._error_handler = error_handler
-
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -138,7 +132,3 @@ def _whole_words(view: TokenView, start: int, end: int) -> tuple[int, int]:
     while end < len(view) and not view.space_after[end - 1] and not view.is_punct[end]:
         end += 1
     return start, end
-
-
-def _raise_error(proc_name, proc, docs, e):
-    raise e
