@@ -1,7 +1,7 @@
 """The clinician-code part: sessions written for it, blind items, and the build.
 
     python annotations/build_clinician.py import   # drafts -> clinician/sessions/*.jsonl
-    python annotations/build_clinician.py items    # blind items for the new sessions
+    python annotations/build_clinician.py items SET w19 w20   # blind items, one set
     python annotations/build_clinician.py build    # adjudicated codes -> `intervention`
 
 Sessions written for the intervention codes (drafts in clinician/drafts/<writer>/,
@@ -63,9 +63,17 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def items() -> None:
+def items(suffix: str, writers: list[str]) -> None:
+    """Blind items for the clinician turns of the given writers' sessions.
+
+    Each labelling round is its own set (raw/items_<suffix>.jsonl, labeller and
+    adjudication files with the same suffix), so earlier rounds stay as they were.
+    """
     out = []
-    for path in sorted(SESSIONS.glob("*.jsonl")):
+    paths = [p for w in writers for p in sorted(SESSIONS.glob(f"{w}_s*.jsonl"))]
+    if not paths:
+        raise SystemExit(f"no sessions for writers {writers} in {SESSIONS}")
+    for path in paths:
         rows = _rows(path)
         for i, row in enumerate(rows):
             if row["role"] != "clinician":
@@ -76,9 +84,9 @@ def items() -> None:
                         "clinician": row["text"],
                         "after": {"role": after["role"], "text": after["text"]} if after
                         else None})
-    (RAW / "items_sessions.jsonl").write_text(
+    (RAW / f"items_{suffix}.jsonl").write_text(
         "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out), encoding="utf-8")
-    print(f"{len(out)} clinician turns in {len(list(SESSIONS.glob('*.jsonl')))} sessions")
+    print(f"{len(out)} clinician turns in {len(paths)} sessions")
 
 
 def read_tsv(path: Path) -> dict[str, dict[str, str]]:
@@ -92,7 +100,9 @@ def final_codes() -> tuple[dict[str, str], dict]:
 
     codes: dict[str, str] = {}
     first_all, second_all = [], []
-    for suffix in ("", "_sessions"):
+    # "" the sampled written/spoken turns, then one suffix per round of new sessions
+    suffixes = [""] + sorted(p.stem.removeprefix("labeller_a") for p in RAW.glob("labeller_a_*.tsv"))
+    for suffix in suffixes:
         a, b = RAW / f"labeller_a{suffix}.tsv", RAW / f"labeller_b{suffix}.tsv"
         if not (a.exists() and b.exists()):
             continue
@@ -141,4 +151,7 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    {"import": import_drafts, "items": items, "build": build}[sys.argv[1]]()
+    if sys.argv[1] == "items":
+        items(sys.argv[2], sys.argv[3:])
+    else:
+        {"import": import_drafts, "build": build}[sys.argv[1]]()

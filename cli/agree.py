@@ -72,6 +72,10 @@ def agree(
     labels: Annotated[str | None, typer.Option(
         help="Comma list of the labels of your coding scheme (default: the mbt labels "
              "psychic_equivalence, teleological, pretend, mentalizing, none).")] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        help="Your own codebook file (as for mbt train --codebook): its codes are the "
+             "labels and its field the label field (unless --label-field is given); "
+             "--model then compares the codes a model trained on it gives.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --json and --disagreements "
                                              "files.")] = False,
     base: BaseOption = None,
@@ -116,6 +120,18 @@ def agree(
             disagreements_out.suffix.lower() not in DISAGREEMENT_FORMATS:
         raise fail(f"{disagreements_out}: --disagreements writes "
                    f"{', '.join(DISAGREEMENT_FORMATS)}", code=2)
+    if codebook is not None and labels:
+        raise fail("give --labels or --codebook, not both", code=2)
+    if codebook is not None:
+        from mbt_nlp.pipeline.codebook import load_codebook
+
+        try:
+            book = load_codebook(codebook)
+        except MbtError as err:
+            raise fail(err, code=2) from None
+        labels = ",".join(book.labels)
+        if label_field == "label":
+            label_field = book.field
     categories = tuple(x.strip() for x in labels.split(",") if x.strip()) if labels else LABELS
     if len(set(categories)) < 2 or len(set(categories)) != len(categories):
         raise fail("--labels: give two or more different labels", code=2)

@@ -373,11 +373,21 @@ def train(
         help="Annotation files/folders whose clinician turns carry an `intervention` code "
              "(default: annotations/written, spoken and clinician/sessions); the "
              "intervention classifier is trained on them too. Repeat for several.")] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        help="Learn your own codes instead: a codebook file (TOML or JSON: codes with "
+             "definitions and flags, the role they code, the field holding them; see "
+             "README 'Your own codes'). The codes are added to the bundled pipeline (or "
+             "--base-model) and `mbt tag --model DIR` then writes them as `code`.")] = None,
+    base_model: Annotated[Path | None, typer.Option(
+        help="With --codebook: add the codes to this trained pipeline instead of the "
+             "bundled one.")] = None,
 ) -> None:
     """Train the mode classifier (and, where clinician turns are coded, the intervention
-    classifier) on annotated transcripts and write the full pipeline.
+    classifier) on annotated transcripts and write the full pipeline; or, with
+    --codebook, learn a research group's own codes.
 
     Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
+    Own codes: mbt train coded/ --codebook rf_levels.toml -o rf_model
     Rebuild the bundled model (development checkout):
       mbt train -o models/mbt_en --force --into-package
     """
@@ -395,6 +405,9 @@ def train(
                    "elsewhere, or add --into-package to rebuild the bundled one", code=2)
     if output.exists() and any(output.iterdir()) and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
+    if codebook is not None:
+        _train_own_codes(annotations, codebook, output, base_model, seed)
+        return
     try:
         parsed = parse_prior(prior) if prior else None
     except ValueError as err:
@@ -424,6 +437,27 @@ def train(
                           "(see --interventions)", highlight=False)
 
 
+def _train_own_codes(annotations: list[Path] | None, codebook_file: Path, output: Path,
+                     base_model: Path | None, seed: int) -> None:
+    from mbt_nlp.learn.own_codes import load_own_codes, own_code_warnings, train_own_codes
+    from mbt_nlp.pipeline.codebook import load_codebook
+
+    if not annotations:
+        raise fail("--codebook: name the annotation files or folders that carry your codes",
+                   code=2)
+    try:
+        codebook = load_codebook(codebook_file)
+        for warning in own_code_warnings(load_own_codes(annotations, codebook), codebook):
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        nlp = train_own_codes(annotations, codebook, output, model=base_model, seed=seed)
+    except MbtError as err:
+        raise fail(err) from None
+    trained = nlp.get_pipe("mbt_codes").settings["trained_on"]
+    err_console.print(f"codebook {escape(codebook.name)}: trained on {trained['turns']} coded "
+                      f"{codebook.applies_to} turns from {trained['sessions']} sessions -> "
+                      f"{escape(str(output))}", highlight=False)
+
+
 @app.command()
 def evaluate(
     written: Annotated[list[Path] | None, typer.Option(
@@ -447,6 +481,11 @@ def evaluate(
              "leave-one-writer-out on the realistic parts) into this trained pipeline, "
              "which must be trained on the same files, for `mbt tag --operating-point`."
     )] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        help="Evaluate your own codes instead (a codebook file, as for mbt train "
+             "--codebook) on the files given with --data.")] = None,
+    data: Annotated[list[Path] | None, typer.Option(
+        help="With --codebook: annotation files/folders carrying your codes.")] = None,
 ) -> None:
     """Cross-validate the classifier by session and leave-one-writer-out: per-label
     precision/recall/F1, macro-F1, kappa, confusion matrix and calibration on the written
@@ -465,6 +504,9 @@ def evaluate(
         load_clinician_turns,
     )
 
+    if codebook is not None:
+        _evaluate_own_codes(codebook, data, seed, json_out)
+        return
     defaults = default_annotations()
     given = {"real": real, "spoken": spoken, "rev16": rev16}
     if model is not None:
@@ -503,6 +545,23 @@ def evaluate(
         except MbtError as err:
             raise fail(err) from None
         err_console.print(f"operating points written to {escape(str(where))}")
+
+
+def _evaluate_own_codes(codebook_file: Path, data: list[Path] | None, seed: int,
+                        json_out: Path | None) -> None:
+    from mbt_nlp.learn.own_codes import evaluate_own_codes, format_own_codes
+    from mbt_nlp.pipeline.codebook import load_codebook
+
+    if not data:
+        raise fail("--codebook: give the coded annotation files with --data", code=2)
+    try:
+        codebook = load_codebook(codebook_file)
+        results = evaluate_own_codes(data, codebook, seed=seed)
+    except (MbtError, ValueError) as err:
+        raise fail(err) from None
+    typer.echo(format_own_codes(results, codebook))
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 def _score_model(model: Path, written: list[Path] | None,

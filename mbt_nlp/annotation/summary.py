@@ -57,6 +57,10 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
     row["intervention"] = record.get("intervention")
     row["p_intervention"] = (record.get("intervention_proba") or {}).get(
         record.get("intervention"))
+    if "code" in record:  # a research group's own codes (mbt_codes), only when present
+        row["code"] = record["code"]
+        row["p_code"] = (record.get("code_proba") or {}).get(record["code"])
+        row["code_flag"] = record.get("code_flag")
     row.update(risk_counts([record]))
     discourse = record.get("discourse") or {}
     for key in DISCOURSE_COLUMNS:

@@ -11,7 +11,8 @@ from spacy.tokens import Doc
 
 from mbt_nlp.annotation.passages import Passage, passages
 from mbt_nlp.annotation.segments import candidate_segments
-from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION
+from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION, OWN_CODES
+from mbt_nlp.pipeline.codebook import Codebook
 from mbt_nlp.pipeline.extensions import SPANS_KEY, marker_dict, register_extensions
 from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.transcript import CLIENT, CLINICIAN, Transcript, Turn
@@ -70,6 +71,7 @@ def annotate_pairs(
     register_extensions()
     judge_passages = has_classifier(nlp)
     intervened = any(nlp.get_pipe_meta(name).factory == INTERVENTION for name in nlp.pipe_names)
+    codebook = own_codebook(nlp)
 
     def labelled(passage: Passage) -> bool:
         return passage.lines[0].role == CLIENT or label_clinician
@@ -110,7 +112,8 @@ def annotate_pairs(
             if labelled(passage) and line_doc._.mbt_mode is not None:
                 line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
             yield to_record(turn, line_doc, passage, label_clinician=label_clinician,
-                            classified=judge_passages, intervened=intervened), line_doc
+                            classified=judge_passages, intervened=intervened,
+                            codebook=codebook), line_doc
         waiting = []
 
 
@@ -127,11 +130,13 @@ def annotate(
 
 def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
               label_clinician: bool = False, classified: bool = False,
-              intervened: bool = False) -> dict[str, Any]:
+              intervened: bool = False, codebook: Codebook | None = None) -> dict[str, Any]:
     """One output record; `classified`: the pipeline has a classifier, so every record
     carries mode, proba and segments (null for turns that get no label); `intervened`:
     it has the intervention classifier, so every clinician record carries
-    intervention, intervention_proba and intervention_evidence."""
+    intervention, intervention_proba and intervention_evidence; `codebook`: a
+    research group's own codes (mbt_codes): every record of the role it codes carries
+    code, code_proba, code_evidence and code_flag (the code is one of its flags)."""
     labelled = turn.role == CLIENT or label_clinician
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -162,4 +167,17 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         record["intervention"] = doc._.mbt_intervention
         record["intervention_proba"] = doc._.mbt_intervention_proba
         record["intervention_evidence"] = doc._.mbt_intervention_evidence or []
+    if codebook is not None and turn.role == codebook.applies_to:
+        record["code"] = doc._.mbt_code
+        record["code_proba"] = doc._.mbt_code_proba
+        record["code_evidence"] = doc._.mbt_code_evidence or []
+        record["code_flag"] = doc._.mbt_code in codebook.flags
     return record
+
+
+def own_codebook(nlp: Language) -> Codebook | None:
+    """The codebook of the pipeline's own-codes component, if it has one."""
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory == OWN_CODES:
+            return nlp.get_pipe(name).codebook
+    return None

@@ -27,6 +27,7 @@ RISK = "mbt_risk"
 MBT_COMPONENTS = (RISK, "mbt_markers", "mbt_context", "mbt_discourse", "mbt_profile")
 CLASSIFIER = "mbt_classifier"
 INTERVENTION = "mbt_intervention"
+OWN_CODES = "mbt_codes"
 BUNDLED_NAME = "mbt_en"
 
 
@@ -97,7 +98,7 @@ def load_pipeline(base: str | None = None, model: str | Path | None = None,
             raise ModelError(f"cannot load pipeline: {err}", model_dir) from None
     # A trained base: our components from the model directory, on top of it.
     nlp = load_base(base)
-    for name in (*MBT_COMPONENTS, CLASSIFIER, INTERVENTION):
+    for name in (*MBT_COMPONENTS, CLASSIFIER, INTERVENTION, OWN_CODES):
         if (model_dir / name).is_dir():
             nlp.add_pipe(name).from_disk(model_dir / name)
     return ensure_risk(nlp)

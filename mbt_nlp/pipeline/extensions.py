@@ -39,6 +39,11 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     "mbt_intervention": {"default": None},
     "mbt_intervention_proba": {"default": None},
     "mbt_intervention_evidence": {"default": None},
+    # A research group's own code (codebook file), its probabilities and the words that
+    # carried it, from mbt_codes (turns of the codebook's role).
+    "mbt_code": {"default": None},
+    "mbt_code_proba": {"default": None},
+    "mbt_code_evidence": {"default": None},
     # Mode and probabilities, from mbt_classifier (when the pipeline has one).
     "mbt_mode": {"default": None},
     "mbt_proba": {"default": None},

@@ -15,6 +15,7 @@ from typing import Any
 
 from spacy.language import Language
 
+from mbt_nlp.annotation.turns import own_codebook
 from mbt_nlp.errors import InputError
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.readers.options import ReadOptions
@@ -121,9 +122,17 @@ def load_study(paths: Sequence[str | Path], fields: CoderFields | None = None,
 
 
 def add_model(study: Study, nlp: Language) -> None:
-    """Tag the coded turns with `nlp`, in context, and add its labels as one more coder."""
+    """Tag the coded turns with `nlp`, in context, and add its labels as one more coder:
+    its mbt modes, or its own codes (mbt_codes) when the study's labels are those of
+    the codebook it was trained on."""
+    codebook = own_codebook(nlp)
+    if codebook is not None and set(study.categories) == set(codebook.labels):
+        study.model = model_labels(nlp, study.turns, study.units, field="code")
+        return
     if tuple(study.categories) != LABELS:
-        raise InputError("the model gives mbt labels only: compare it with --labels unset")
+        trained = f" or those of its codebook {codebook.name!r}" if codebook else ""
+        raise InputError(f"the model gives the mbt labels{trained} only: compare it with "
+                         "those labels (--labels / --codebook)")
     study.model = model_labels(nlp, study.turns, study.units)
 
 

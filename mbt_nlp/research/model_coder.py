@@ -17,13 +17,14 @@ from mbt_nlp.research.coder_files import Unit
 from mbt_nlp.transcript import Turn
 
 
-def model_labels(nlp: Language, turns: Sequence[Turn],
-                 units: Iterable[Unit]) -> dict[Unit, str | None]:
-    """The model's label of each unit (None for a clinician turn, which gets no label).
+def model_labels(nlp: Language, turns: Sequence[Turn], units: Iterable[Unit],
+                 field: str = "mode") -> dict[Unit, str | None]:
+    """The model's label of each unit (None for a turn that gets no label): its mode, or
+    with field="code" its own code (mbt_codes).
 
     `turns`: every turn of the sessions (clinician turns too, for context).
     """
-    if not has_classifier(nlp):
+    if field == "mode" and not has_classifier(nlp):
         raise ModelError("the pipeline has no classifier, so it gives no labels to compare "
                          "(not --rules-only)")
     wanted = set(units)
@@ -32,7 +33,7 @@ def model_labels(nlp: Language, turns: Sequence[Turn],
     for record in annotate_turns(nlp, [t for t in turns if t.session in sessions]):
         unit = (record["session"], record["turn"])
         if unit in wanted:
-            labels[unit] = record.get("mode")
+            labels[unit] = record.get(field)
     missing = sorted(wanted - set(labels))
     if missing:
         session, turn = missing[0]

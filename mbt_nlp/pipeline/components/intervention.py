@@ -1,34 +1,18 @@
 """`mbt_intervention`: what the clinician did in each clinician turn.
 
-Holds a scikit-learn pipeline (skops, exact-class allowlist) over the features of
-pipeline/interventions.py. For every Doc whose `doc._.mbt_role` is "clinician" it
-writes `doc._.mbt_intervention` (one code of the codebook's clinician section),
+For every Doc whose `doc._.mbt_role` is "clinician" it writes
+`doc._.mbt_intervention` (one code of the codebook's clinician section),
 `doc._.mbt_intervention_proba` ({code: probability}) and
-`doc._.mbt_intervention_evidence`: the word n-grams that pushed most towards the
-chosen code (their weight in the linear model times their value in the turn).
+`doc._.mbt_intervention_evidence` (the words that carried it); the model and its
+evidence are those of every turn-code classifier (components/turn_codes.py).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 from spacy.language import Language
-from spacy.tokens import Doc
-from spacy.util import minibatch
 
-from mbt_nlp.errors import ModelError
-from mbt_nlp.pipeline.extensions import register_extensions
-from mbt_nlp.pipeline.interventions import feature_frame
-from mbt_nlp.pipeline.model_file import load_model, save_model
+from mbt_nlp.pipeline.components.turn_codes import TurnCodeClassifier
 from mbt_nlp.pipeline.resources import INTERVENTIONS
-
-MODEL_FILE = "model.skops"
-SETTINGS_FILE = "settings.json"
-EVIDENCE = 3  # n-grams shown per turn
 
 
 @Language.factory(
@@ -41,86 +25,16 @@ def make_intervention(nlp: Language, name: str) -> InterventionClassifier:
     return InterventionClassifier(nlp, name)
 
 
-class InterventionClassifier:
+class InterventionClassifier(TurnCodeClassifier):
+    attr = "mbt_intervention"
+
     def __init__(self, nlp: Language, name: str = "mbt_intervention") -> None:
-        register_extensions()
-        self.name = name
-        self.model: Any = None
-        self.settings: dict[str, Any] = {}
-        self._vocabulary: np.ndarray | None = None
+        super().__init__(nlp, name)
 
-    def set_model(self, model: Any, settings: Mapping[str, Any]) -> None:
-        unknown = {str(c) for c in model.classes_} - set(INTERVENTIONS)
-        if unknown:
-            raise ModelError(f"intervention model has codes outside the codebook: "
-                             f"{sorted(unknown)}")
-        self.model = model
-        self.settings = dict(settings)
-        words = model.named_steps["features"].named_transformers_["words"]
-        self._vocabulary = np.asarray(words.get_feature_names_out())
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return INTERVENTIONS
 
-    def rule_reasons(self) -> dict[str, str]:
-        return {}
-
-    def predict(self, texts: list[str], previous: list[str | None]
-                ) -> tuple[list[str], list[dict[str, float]], list[list[str]]]:
-        frame = feature_frame(texts, previous)
-        features = self.model.named_steps["features"]
-        classifier = self.model.named_steps["classifier"]
-        X = features.transform(frame)
-        proba = classifier.predict_proba(X)
-        classes = [str(c) for c in classifier.classes_]
-        chosen = proba.argmax(axis=1)
-        block = features.output_indices_["words"]
-        words = X[:, block.start:block.stop].tocsr() if hasattr(X, "tocsr") else None
-        evidence: list[list[str]] = []
-        for i, c in enumerate(chosen):
-            found: list[str] = []
-            if words is not None and words[i].nnz:
-                row = words[i]
-                weight = row.data * classifier.coef_[c, block.start + row.indices]
-                order = np.argsort(-weight)[:EVIDENCE]
-                found = [str(self._vocabulary[row.indices[j]]) for j in order if weight[j] > 0]
-            evidence.append(found)
-        dicts = [{code: round(float(p[classes.index(code)]), 4) if code in classes else 0.0
-                  for code in INTERVENTIONS} for p in proba]
-        return [classes[c] for c in chosen], dicts, evidence
-
-    def __call__(self, doc: Doc) -> Doc:
-        return next(iter(self.pipe([doc])))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1024) -> Iterable[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            yield from self._label(list(batch))
-
-    def _label(self, docs: list[Doc]) -> list[Doc]:
-        if self.model is None:
-            raise ModelError("mbt_intervention has no trained model (train one with mbt train)")
-        chosen = [d for d in docs if d._.mbt_role == "clinician" and d.text.strip()]
-        if chosen:
-            codes, probas, evidence = self.predict([d.text for d in chosen],
-                                                   [d._.mbt_previous_text for d in chosen])
-            for doc, code, proba, words in zip(chosen, codes, probas, evidence, strict=True):
-                doc._.mbt_intervention = code
-                doc._.mbt_intervention_proba = proba
-                doc._.mbt_intervention_evidence = words
-        return docs
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        if self.model is None:
-            raise ModelError("nothing to save: the intervention classifier has no model")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        save_model(self.model, path / MODEL_FILE)
-        (path / SETTINGS_FILE).write_text(json.dumps(self.settings, indent=1), encoding="utf-8")
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()
-                  ) -> InterventionClassifier:
-        path = Path(path)
-        try:
-            settings = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ModelError(f"cannot read intervention settings ({type(err).__name__})",
-                             path / SETTINGS_FILE) from None
-        self.set_model(load_model(path / MODEL_FILE), settings)
-        return self
+    @property
+    def role(self) -> str:
+        return "clinician"
