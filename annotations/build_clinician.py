@@ -101,7 +101,8 @@ def final_codes() -> tuple[dict[str, str], dict]:
     codes: dict[str, str] = {}
     first_all, second_all = [], []
     # "" the sampled written/spoken turns, then one suffix per round of new sessions
-    suffixes = [""] + sorted(p.stem.removeprefix("labeller_a") for p in RAW.glob("labeller_a_*.tsv"))
+    rounds = sorted(p.stem.removeprefix("labeller_a") for p in RAW.glob("labeller_a_*.tsv"))
+    suffixes = ["", *rounds]
     for suffix in suffixes:
         a, b = RAW / f"labeller_a{suffix}.tsv", RAW / f"labeller_b{suffix}.tsv"
         if not (a.exists() and b.exists()):

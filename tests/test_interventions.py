@@ -164,7 +164,8 @@ def test_unknown_code_in_annotations_is_one_error(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps({"session": "s", "turn": 0, "role": "clinician", "text": "x",
                                 "intervention": "shouting"}) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="code .shouting. in field .intervention. is not in the codebook"):
+    with pytest.raises(InputError,
+                       match=r"code .shouting. in field .intervention. is not in the codebook"):
         load_clinician_turns([path])
 
 

@@ -133,7 +133,7 @@ def test_codes_outside_the_codebook_name_file_and_line(tmp_path, corpus):
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps({"session": "s", "role": "client", "text": "hi",
                                 "selftalk": "angry"}) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="'angry'.*not in the codebook") as err:
+    with pytest.raises(InputError, match=r"'angry'.*not in the codebook") as err:
         load_own_codes([path], book)
     assert "a.jsonl" in str(err.value) and ":1" in str(err.value)
 
