@@ -481,6 +481,10 @@ def evaluate(
              "leave-one-writer-out on the realistic parts) into this trained pipeline, "
              "which must be trained on the same files, for `mbt tag --operating-point`."
     )] = None,
+    curves: Annotated[Path | None, typer.Option(
+        help="Also draw the precision-recall and calibration figures of each realistic "
+             "part as SVG files in this folder (e.g. spoken_leave_one_writer_out_pr.svg).")
+    ] = None,
     codebook: Annotated[Path | None, typer.Option(
         help="Evaluate your own codes instead (a codebook file, as for mbt train "
              "--codebook) on the files given with --data.")] = None,
@@ -532,6 +536,14 @@ def evaluate(
         typer.echo(format_interventions(results["interventions"]))
     if json_out:
         json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if curves is not None:
+        from mbt_nlp.writers.curve_figures import write_curve_figures
+
+        try:
+            figures = write_curve_figures(results, curves)
+        except OSError as err:
+            raise fail(f"{err.filename}: cannot write: {err.strerror}") from None
+        err_console.print(f"{len(figures)} figure(s) -> {escape(str(curves))}")
     if save_operating_points is not None:
         from mbt_nlp.learn.operating_points import save_points
 
