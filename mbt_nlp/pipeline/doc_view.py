@@ -24,6 +24,7 @@ class TokenView:
     is_space: list[bool]
     is_alpha: list[bool]
     space_after: list[bool]
+    text: str  # doc.text, which spaCy rebuilds from Token objects on every access
 
     def __len__(self) -> int:
         return len(self.lower)
@@ -42,13 +43,15 @@ def token_view(doc: Doc) -> TokenView:
         # to_array of an empty Doc has the wrong shape to transpose.
         columns = doc.to_array(_ATTRS).T.tolist() if len(doc) else [[] for _ in _ATTRS]
         lower_ids, orth_ids, punct, space, alpha, spacy_ = columns
+        orth = [strings[h] for h in orth_ids]
         view = TokenView(
             lower=[strings[h] for h in lower_ids],
-            orth=[strings[h] for h in orth_ids],
+            orth=orth,
             is_punct=[bool(v) for v in punct],
             is_space=[bool(v) for v in space],
             is_alpha=[bool(v) for v in alpha],
             space_after=[bool(v) for v in spacy_],
+            text="".join(o + " " if after else o for o, after in zip(orth, spacy_, strict=True)),
         )
         _VIEWS[doc] = view
     return view

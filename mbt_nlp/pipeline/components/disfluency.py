@@ -133,11 +133,10 @@ def repeat_spans(doc: Doc) -> list[Span]:
 def bracket_spans(doc: Doc, artefacts: Iterable[str]) -> list[Span]:
     """(T: Mhm) -> INTERJECTION; [inaudible], (laughs) -> ARTEFACT."""
     view = token_view(doc)
-    # Both patterns need an opening bracket; most turns have none (doc.text is a join
-    # over every token, so it is built only when there is something to find).
+    # Both patterns need an opening bracket; most turns have none.
     if not any("(" in t or "[" in t for t in view.orth):
         return []
-    text = doc.text
+    text = view.text
     known = frozenset(a.lower() for a in artefacts)
     spans = []
     taken: set[int] = set()

@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 from spacy.util import minibatch
 
 from mbt_nlp.errors import ModelError
+from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.interventions import feature_frame
 from mbt_nlp.pipeline.model_file import load_model, save_model
@@ -108,11 +109,13 @@ class TurnCodeClassifier:
     def _label(self, docs: list[Doc]) -> list[Doc]:
         if self.model is None:
             raise ModelError(f"{self.name} has no trained model (train one with mbt train)")
-        chosen = [d for d in docs if d._.mbt_role == self.role and d.text.strip()]
+        chosen = [(d, token_view(d).text) for d in docs if d._.mbt_role == self.role]
+        chosen = [(d, text) for d, text in chosen if text.strip()]
         if chosen:
-            codes, probas, evidence = self.predict([d.text for d in chosen],
-                                                   [d._.mbt_previous_text for d in chosen])
-            for doc, code, proba, words in zip(chosen, codes, probas, evidence, strict=True):
+            codes, probas, evidence = self.predict([text for _, text in chosen],
+                                                   [d._.mbt_previous_text for d, _ in chosen])
+            for (doc, _), code, proba, words in zip(chosen, codes, probas, evidence,
+                                                    strict=True):
                 doc._.set(self.attr, code)
                 doc._.set(f"{self.attr}_proba", proba)
                 doc._.set(f"{self.attr}_evidence", words)
