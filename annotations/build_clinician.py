@@ -1,6 +1,6 @@
 """The clinician-code part: sessions written for it, blind items, and the build.
 
-    python annotations/build_clinician.py import   # drafts -> clinician/sessions/*.jsonl
+    python annotations/build_clinician.py import [WRITER...]  # drafts -> sessions/*.jsonl
     python annotations/build_clinician.py items SET w19 w20   # blind items, one set
     python annotations/build_clinician.py build    # adjudicated codes -> `intervention`
 
@@ -32,10 +32,11 @@ CODES = ("validation", "exploration", "challenge", "affect_focus", "relationship
          "argue", "content_focus", "join_pretend", "doing", "other")
 
 
-def import_drafts() -> None:
+def import_drafts(writers: list[str]) -> None:
+    """Drafts of the given writers (all when none is named) -> session files."""
     SESSIONS.mkdir(parents=True, exist_ok=True)
     for folder in sorted((PART / "drafts").iterdir()):
-        if not folder.is_dir():
+        if not folder.is_dir() or (writers and folder.name not in writers):
             continue
         intended = ["id\tintended"]
         for meta, turns in drafts(folder):
@@ -154,5 +155,7 @@ def build() -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "items":
         items(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "import":
+        import_drafts(sys.argv[2:])
     else:
-        {"import": import_drafts, "build": build}[sys.argv[1]]()
+        build()
