@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +67,10 @@ def suggest(
     max_turn_chars: MaxTurnOption = DEFAULT_MAX_TURN_CHARS,
     base: BaseOption = None,
     model: ModelOption = None,
+    codebook: Annotated[str | None, typer.Option(
+        "--codebook", help="Rank by your own codes instead of the modes: the codebook file "
+        "the --model was trained on (`mbt train --codebook`), or 'model' for the model's "
+        "own, e.g. --model levels_model --codebook codebook.toml.")] = None,
 ) -> None:
     """Choose the next turns to code, so that each coded turn teaches the model most.
 
@@ -83,14 +88,24 @@ def suggest(
     the model. Code them, bring them back (`mbt import`, or fill in `label` in the
     JSONL), and train again (`mbt train`) with them.
 
+    With --codebook, the candidates are the turns of the codebook's role with no
+    code in its field, each judged on its own: uncertainty over the model's
+    code_proba, and the chance of a flag code (the flag least present in the
+    model's training codes counts most; every code if the codebook has no flags).
+    The disagreement signal compares marker rules with the modes, so it does not
+    apply (weight 0). A codebook whose codes are not the model's is refused.
+
     Examples:
       mbt suggest new_sessions/ -n 50 --format labelstudio -o next.json
       mbt suggest annotations/rev16 -n 30 --per-session 2 -o next.jsonl --model my_model
+      mbt suggest coded/ --model levels_model --codebook codebook.toml -o next.jsonl
 
     benchmarks/suggest_curve.py shows the learning curve against random picks.
     Exit codes: 0 written, 2 bad input or usage (one line names the file).
     """
-    from mbt_nlp.research.suggest import CSV_COLUMNS, csv_rows, picked_turns, write_suggestions
+    from mbt_nlp.annotation.turns import own_codebook
+    from mbt_nlp.research.exchange import MBT, load_scheme, scheme_of
+    from mbt_nlp.research.suggest import csv_columns, csv_rows, picked_turns, write_suggestions
     from mbt_nlp.research.suggest import suggest as choose
     from mbt_nlp.writers.tables import write_table
 
@@ -98,22 +113,35 @@ def suggest(
                            clinician, client, max_turn_chars)
     if output.is_file() and not force:  # said before the model is loaded and the turns tagged
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
+
+    @cache
+    def pipeline():
+        return load_nlp(base, model, False)
+
     try:
-        found, picks = choose(lambda: load_nlp(base, model, False), inputs, n,
-                              per_session=per_session, seed=seed, options=options,
-                              input_format=input_format)
+        scheme = MBT if codebook in (None, "model") else load_scheme(codebook)
+        if codebook == "model":  # the codebook the model was trained on
+            book = own_codebook(pipeline())
+            if book is None:
+                raise InputError("--codebook model: the model has no codes of its own "
+                                 "(train one with `mbt train --codebook`)")
+            scheme = scheme_of(book, "the model's codebook")
+        found, picks = choose(pipeline, inputs, n, per_session=per_session, seed=seed,
+                              options=options, input_format=input_format, scheme=scheme)
         turns = picked_turns(found, picks)
         if fmt.value == "csv":
             if output.is_dir():
                 raise InputError("is a folder; csv writes one file", output)
-            write_table(csv_rows(turns), output, "csv", columns=CSV_COLUMNS)
+            columns = csv_columns(scheme)
+            write_table(csv_rows(turns, columns), output, "csv", columns=columns)
         else:
             write_suggestions(fmt.value, turns, output, force=force)
     except (MbtError, ValueError) as err:
         raise fail(err, code=2) from None
     show(found, picks)
     sessions = len({found[p.index].session for p in picks})
-    err_console.print(f"{len(picks)} of {len(found)} uncoded passages ({len(turns)} turns, "
+    unit = "passages" if scheme.codebook is None else "turns"
+    err_console.print(f"{len(picks)} of {len(found)} uncoded {unit} ({len(turns)} turns, "
                       f"{sessions} session(s)) -> {output}")
 
 

@@ -20,6 +20,12 @@ session, and one of `similarity` x the cosine (TF-IDF) to the most similar pick 
 near-duplicates ("yeah", "I don't know") are not picked twice. Both cuts only grow as picks
 are made, so a candidate's cut is brought up to date only when it reaches the top (lazy
 greedy): candidates are compared with the picks, never with each other.
+
+With a codebook (a model trained by `mbt train --codebook`, `Scheme` of the same codes),
+the candidates are the uncoded turns of the codebook's role, each on its own (the codes are
+given per line), and the signals come from `code_proba`: uncertainty as above, rare code as
+rare mode over the codebook's flag codes (all codes if it has none) with their shares of
+the model's training codes; disagreement does not apply (weight 0). Reasons name codes.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,7 @@ from mbt_nlp.pipeline.priors import adjust
 from mbt_nlp.pipeline.resources import FAMILIES, LABELS, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
 from mbt_nlp.research.exchange import FORMATS, export_turns
+from mbt_nlp.research.exchange.codebook import MBT, Scheme, model_codes
 from mbt_nlp.research.exchange.inputs import (
     ANNOTATION,
     TAGGED,
@@ -104,25 +111,35 @@ def marker_verdict(families: Mapping[str, float]) -> str | None:
     return "mentalizing" if families.get("mentalizing", 0) > 0 else None
 
 
-def rare_boosts(train_prior: Mapping[str, float]) -> dict[str, float]:
-    """Per-mode weights: 1 for the mode least present in the training labels, less for
-    the others (square root of the ratio of shares, so no mode is ignored)."""
-    shares = {m: max(float(train_prior.get(m, 0.0)), 1e-6) for m in MODES}
+def enriched(scheme: Scheme) -> tuple[str, ...]:
+    """The labels the rare signal looks for: the modes, or a codebook's flag codes (every
+    code of a codebook without flags)."""
+    return scheme.flags or scheme.labels
+
+
+def rare_boosts(train_prior: Mapping[str, float],
+                rare: Sequence[str] = MODES) -> dict[str, float]:
+    """Per-mode (or code) weights: 1 for the one least present in the training labels, less
+    for the others (square root of the ratio of shares, so none is ignored)."""
+    shares = {m: max(float(train_prior.get(m, 0.0)), 1e-6) for m in rare}
     rarest = min(shares.values())
-    return {m: float(np.sqrt(rarest / shares[m])) for m in MODES}
+    return {m: float(np.sqrt(rarest / shares[m])) for m in rare}
 
 
 def signals(proba: np.ndarray, train_prior: Mapping[str, float],
-            families: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
-    """The raw signals of each candidate (rows of `proba`: LABELS order, training prior)."""
+            families: Sequence[Mapping[str, float]],
+            scheme: Scheme = MBT) -> dict[str, np.ndarray]:
+    """The raw signals of each candidate (rows of `proba`: the scheme's labels in order,
+    training prior). With a codebook there are no markers to disagree with (0)."""
     proba = np.asarray(proba, dtype=float)
+    labels = scheme.labels
     top = np.sort(proba, axis=1)
     margin = top[:, -1] - top[:, -2]
-    verdicts = [marker_verdict(f) for f in families]
-    disagreement = np.array([0.0 if v is None else 1.0 - row[LABELS.index(v)]
+    verdicts = [None if scheme.codebook else marker_verdict(f) for f in families]
+    disagreement = np.array([0.0 if v is None else 1.0 - row[labels.index(v)]
                              for v, row in zip(verdicts, proba, strict=True)])
-    boosts = rare_boosts(train_prior)
-    rare = sum(proba[:, LABELS.index(m)] * boosts[m] for m in MODES)
+    boosts = rare_boosts(train_prior, enriched(scheme))
+    rare = sum(proba[:, labels.index(m)] * boosts[m] for m in boosts)
     return {"uncertainty": 1.0 - margin, "disagreement": disagreement,
             "rare_mode": np.asarray(rare, dtype=float), "margin": margin}
 
@@ -194,27 +211,28 @@ def _ordinal(k: int) -> str:
 
 def reason(proba: np.ndarray, raw: Mapping[str, float], ranks: Mapping[str, float],
            families: Mapping[str, float], train_prior: Mapping[str, float], session: str,
-           earlier: int, cosine: float, like: int | None) -> str:
+           earlier: int, cosine: float, like: int | None, scheme: Scheme = MBT) -> str:
     """Why a candidate was picked, in words: the signals that placed it high among the
     candidates (the top half; for uncertainty a margin that is small in itself too), then
     where it stands among the picks."""
+    labels = scheme.labels
     order = np.argsort(proba)[::-1]
-    first, second = LABELS[order[0]], LABELS[order[1]]
+    first, second = labels[order[0]], labels[order[1]]
     parts = []
     if raw["margin"] < UNSURE_MARGIN:
         parts.append(f"uncertain between {first} and {second} (margin {raw['margin']:.2f})")
     elif ranks["uncertainty"] >= 0.75 and raw["margin"] < 2 * UNSURE_MARGIN:
         parts.append(f"less sure than most: {first} over {second} (margin "
                      f"{raw['margin']:.2f})")
-    verdict = marker_verdict(families)
+    verdict = None if scheme.codebook else marker_verdict(families)
     if verdict is not None and ranks["disagreement"] >= 0.5 and first != verdict:
         count = round(families[verdict])
         parts.append(f"model and markers disagree: {count} {verdict} marker(s), model "
                      f"P({verdict}) {proba[LABELS.index(verdict)]:.2f}, likeliest {first}")
     if ranks["rare_mode"] >= 0.5:
-        mode = max(MODES, key=lambda m: proba[LABELS.index(m)])
-        parts.append(f"may be {mode} (P {proba[LABELS.index(mode)]:.2f}; "
-                     f"{train_prior.get(mode, 0):.0%} of the training labels)")
+        mode = max(enriched(scheme), key=lambda m: proba[labels.index(m)])
+        parts.append(f"may be {mode} (P {proba[labels.index(mode)]:.2f}; "
+                     f"{train_prior.get(mode, 0):.0%} of the training {scheme.term}s)")
     if not parts:
         parts.append(f"best left after spreading the picks (model: {first} "
                      f"{proba[order[0]]:.2f})")
@@ -227,16 +245,21 @@ def reason(proba: np.ndarray, raw: Mapping[str, float], ranks: Mapping[str, floa
 def rank_candidates(proba: np.ndarray, train_prior: Mapping[str, float],
                     families: Sequence[Mapping[str, float]], sessions: Sequence[str],
                     texts: Sequence[str], n: int, *, per_session: int = 3,
-                    weights: Weights = Weights(), seed: int = 0) -> list[Pick]:
+                    weights: Weights = Weights(), seed: int = 0,
+                    scheme: Scheme = MBT) -> list[Pick]:
     """The `n` candidates to code next, best first, each with its reason.
 
     proba: the classifier's probabilities at its training prior (rows: candidates, columns
-    LABELS); train_prior: its training labels' mix; families: marker counts per family
-    found by the rules in each candidate; sessions, texts: for spreading the picks.
+    the scheme's labels: LABELS, or a codebook's codes from code_proba); train_prior: its
+    training labels' mix; families: marker counts per family found by the rules in each
+    candidate (unused with a codebook: its disagreement weight is 0); sessions, texts: for
+    spreading the picks.
     """
     if not len(proba):
         return []
-    raw = signals(proba, train_prior, families)
+    if scheme.codebook is not None:
+        weights = replace(weights, disagreement=0.0)
+    raw = signals(proba, train_prior, families, scheme)
     ranks = {name: to_ranks(raw[name]) for name in SIGNALS}
     scores = combined(raw, weights)
     picks = []
@@ -247,7 +270,7 @@ def rank_candidates(proba: np.ndarray, train_prior: Mapping[str, float],
         picks.append(Pick(i, rank, round(score, 4), values, reason(
             proba[i], {k: float(v[i]) for k, v in raw.items()},
             {k: float(v[i]) for k, v in ranks.items()}, families[i], train_prior,
-            sessions[i], earlier, cosine, like)))
+            sessions[i], earlier, cosine, like, scheme)))
     return picks
 
 
@@ -273,19 +296,30 @@ def classifier_settings(nlp: Language) -> dict[str, Any]:
                              if nlp.get_pipe_meta(name).factory == CLASSIFIER)).settings
 
 
-def _uncoded(turn: Turn, kind: str) -> bool:
-    if turn.role != CLIENT:
+def train_prior(nlp: Language, scheme: Scheme = MBT) -> dict[str, float]:
+    """The mix of labels the model was trained on: the classifier's, or with a codebook
+    each code's share of the model's training codes (a model of other codes is refused)."""
+    if scheme.codebook is None:
+        return classifier_settings(nlp)["train_prior"]
+    counts = model_codes(nlp, scheme).settings.get("trained_on", {}).get("codes", {})
+    total = sum(counts.values()) or 1
+    return {code: counts.get(code, 0) / total for code in scheme.labels}
+
+
+def _uncoded(turn: Turn, kind: str, scheme: Scheme = MBT) -> bool:
+    if turn.role != (scheme.role or CLIENT):
         return False
-    return kind != ANNOTATION or turn.meta.get("coded") is False or turn.meta.get("label") is None
+    return kind != ANNOTATION or turn.meta.get("coded") is False \
+        or turn.meta.get(scheme.field) is None
 
 
-def _exchange_turn(turn: Turn, kind: str) -> ExchangeTurn:
+def _exchange_turn(turn: Turn, kind: str, scheme: Scheme = MBT) -> ExchangeTurn:
     if kind == ANNOTATION:
-        return from_annotation(turn)
+        return from_annotation(turn, scheme)
     # Blind: a transcript's or tagged file's turn goes out without the model's mode or
     # markers, so that the new codes stay independent of the model they will test.
     return ExchangeTurn(turn.session, turn.index, turn.speaker, turn.role, turn.text,
-                        source=turn.source, line=turn.line, record=turn.record)
+                        source=turn.source, line=turn.line, record=turn.record, scheme=scheme)
 
 
 @dataclass
@@ -298,31 +332,42 @@ class InputFile:
 
 
 def read_inputs(paths: Sequence[str | Path], options: ReadOptions | None = None,
-                input_format: str | None = None) -> list[InputFile]:
+                input_format: str | None = None, scheme: Scheme = MBT) -> list[InputFile]:
     """The inputs' uncoded client turns (annotation files: client turns with `coded: false`
-    or no label; transcripts and tagged JSONL: every client turn), with their sessions."""
+    or no label; transcripts and tagged JSONL: every client turn), with their sessions.
+    With a codebook: turns of its role, uncoded in its field."""
     files: list[InputFile] = []
     for path in input_files(paths):
-        kind = kind_of(path, input_format)
+        kind = kind_of(path, input_format, scheme.field)
         if kind in (ANNOTATION, TAGGED):
             turns = list(read_transcript(path, input_format="jsonl"))
         else:
             turns = list(read_transcript(path, options, input_format))
-        wanted = {id(t): _exchange_turn(t, kind) for t in turns if _uncoded(t, kind)}
+        wanted = {id(t): _exchange_turn(t, kind, scheme) for t in turns
+                  if _uncoded(t, kind, scheme)}
         sessions = {t.session for t in turns if id(t) in wanted}
         files.append(InputFile([t for t in turns if t.session in sessions], wanted))
     check_unique(turn for file in files for turn in file.wanted.values())
     return files
 
 
-def candidates(nlp: Language, files: Sequence[InputFile]) -> list[Candidate]:
-    """The uncoded client passages of `files`, each tagged in its session's context."""
-    settings = classifier_settings(nlp)
+def candidates(nlp: Language, files: Sequence[InputFile],
+               scheme: Scheme = MBT) -> list[Candidate]:
+    """The uncoded client passages of `files`, each tagged in its session's context (with a
+    codebook: each uncoded turn of its role with words, by its code_proba)."""
+    settings = classifier_settings(nlp) if scheme.codebook is None else {}
     found: list[Candidate] = []
     for file in files:
         by_passage: dict[tuple[str, int], Candidate] = {}
         for turn, record in zip(file.context, annotate_turns(nlp, file.context), strict=True):
             if id(turn) not in file.wanted:
+                continue
+            if scheme.codebook is not None:
+                if record.get("code_proba") is None:  # no words: nothing to code
+                    continue
+                key = (turn.session, turn.index)
+                proba = np.array([record["code_proba"][code] for code in scheme.labels])
+                by_passage[key] = Candidate([file.wanted[id(turn)]], turn.text, proba)
                 continue
             key = (turn.session, int(record["passage"][0]))
             if key not in by_passage:
@@ -343,24 +388,29 @@ def candidates(nlp: Language, files: Sequence[InputFile]) -> list[Candidate]:
 
 def suggest(pipeline: Callable[[], Language], paths: Sequence[str | Path], n: int, *,
             per_session: int = 3, seed: int = 0, weights: Weights = Weights(),
-            options: ReadOptions | None = None,
-            input_format: str | None = None) -> tuple[list[Candidate], list[Pick]]:
+            options: ReadOptions | None = None, input_format: str | None = None,
+            scheme: Scheme = MBT) -> tuple[list[Candidate], list[Pick]]:
     """All candidates of the inputs and the `n` picks among them (best first).
 
     pipeline: gives the trained pipeline (e.g. `mbt_nlp.load`); called only once the
-    inputs are read and hold something to choose from.
+    inputs are read and hold something to choose from. scheme: a codebook's codes, which
+    the pipeline's mbt_codes must have been trained on.
     """
-    files = read_inputs(paths, options, input_format)
+    files = read_inputs(paths, options, input_format, scheme)
+    where = ", ".join(map(str, paths))
     if not any(file.wanted for file in files):
-        raise InputError("no uncoded client turns to choose from (annotation files: turns "
-                         "with `coded: false` or label null)", ", ".join(map(str, paths)))
+        raise InputError(f"no uncoded {scheme.role or CLIENT} turns to choose from "
+                         f"(annotation files: turns with `coded: false` or {scheme.field} "
+                         "null)", where)
     nlp = pipeline()
-    found = candidates(nlp, files)
-    picks = rank_candidates(np.vstack([c.proba for c in found]),
-                            classifier_settings(nlp)["train_prior"],
+    prior = train_prior(nlp, scheme)
+    found = candidates(nlp, files, scheme)
+    if not found:
+        raise InputError("no uncoded turn has words to code", where)
+    picks = rank_candidates(np.vstack([c.proba for c in found]), prior,
                             [c.families for c in found], [c.session for c in found],
                             [c.text for c in found], n, per_session=per_session,
-                            weights=weights, seed=seed)
+                            weights=weights, seed=seed, scheme=scheme)
     return found, picks
 
 
@@ -376,16 +426,23 @@ def picked_turns(found: Sequence[Candidate], picks: Sequence[Pick]) -> list[Exch
     return turns
 
 
-CSV_COLUMNS = ("rank", "score", "reason", "session", "turn", "speaker", "role", "text",
-               "label", "secondary", "writer")
+def csv_columns(scheme: Scheme = MBT) -> tuple[str, ...]:
+    """The table's columns: label and secondary, or a codebook's field, to fill in."""
+    codes = ("label", "secondary") if scheme.secondary else (scheme.field,)
+    return ("rank", "score", "reason", "session", "turn", "speaker", "role", "text", *codes,
+            "writer")
 
 
-def csv_rows(turns: Sequence[ExchangeTurn]) -> list[dict[str, Any]]:
-    """The picked turns as table rows (CSV_COLUMNS), label and secondary empty to fill in."""
+CSV_COLUMNS = csv_columns()
+
+
+def csv_rows(turns: Sequence[ExchangeTurn],
+             columns: Sequence[str] = CSV_COLUMNS) -> list[dict[str, Any]]:
+    """The picked turns as table rows (`columns`), their codes empty to fill in."""
     rows = []
     for turn in turns:
         record = turn.to_annotation()
-        rows.append({**{k: record.get(k) for k in CSV_COLUMNS}, **record["suggest"]})
+        rows.append({**{k: record.get(k) for k in columns}, **record["suggest"]})
     return rows
 
 
@@ -408,5 +465,5 @@ def _record(turn: ExchangeTurn) -> dict[str, Any]:
     """An annotation record to fill in: no `coded` field, so `mbt train` reads it once the
     label is set (and stops on a label left empty instead of skipping the turn)."""
     record = turn.to_annotation()
-    del record["coded"]
+    record.pop("coded", None)
     return record

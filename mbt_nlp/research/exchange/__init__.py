@@ -7,6 +7,11 @@ exchanged and its checks), inputs.py (annotation files, tagged JSONL or transcri
 turns), selection.py (which turns), codebook.py (labels, definitions, colours), documents.py
 (a session as one text, for the document tools) and output.py (whole files or none).
 
+With a codebook file (`scheme_of`/`load_scheme`), its codes replace the mbt turn labels in
+every format (names, definitions, colours; one code per turn of the codebook's role), and
+an import writes them into the codebook's field; the marker spans stay as they are. Each
+`write(turns, out, scheme)` and `read(paths, scheme)` takes the scheme in use.
+
 An import gives back every exported turn as a record of the annotation schema
 (annotations/README.md) with `spans`; a turn nobody coded has label null, `coded: false`.
 Offsets are code points throughout; only XMI counts UTF-16 units, and cassis converts.
@@ -21,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from mbt_nlp.errors import InputError, MbtError
+from mbt_nlp.research.exchange.codebook import MBT, Scheme, load_scheme, scheme_of
 from mbt_nlp.research.exchange.inputs import load_turns
 from mbt_nlp.research.exchange.selection import Selection, select
 from mbt_nlp.research.exchange.turns import ExchangeTurn, check_unique
@@ -35,8 +41,9 @@ FORMATS = {
     "qdpx": "REFI-QDA project (ATLAS.ti, NVivo, MAXQDA)",
 }
 
-__all__ = ["FORMATS", "ExchangeTurn", "OutputExistsError", "Selection", "export_turns",
-           "import_annotations", "import_turns", "load_turns", "select"]
+__all__ = ["FORMATS", "MBT", "ExchangeTurn", "OutputExistsError", "Scheme", "Selection",
+           "export_turns", "import_annotations", "import_turns", "load_scheme", "load_turns",
+           "scheme_of", "select"]
 
 
 class OutputExistsError(MbtError):
@@ -51,7 +58,8 @@ def tool(name: str) -> ModuleType:
 
 def export_turns(name: str, turns: Sequence[ExchangeTurn], out: Path,
                  force: bool = False) -> list[Path]:
-    """Write `turns` for tool `name` to `out` (a file, or a folder for brat and xmi)."""
+    """Write `turns` for tool `name` to `out` (a file, or a folder for brat and xmi), with
+    the turn labels of their scheme."""
     module = tool(name)
     if not turns:
         raise ValueError("no turns to export (check --role, --sessions, --flagged)")
@@ -70,17 +78,19 @@ def export_turns(name: str, turns: Sequence[ExchangeTurn], out: Path,
             for old in out.iterdir():  # only this format's files: a stale session would
                 if old.is_file() and module.owns(old):  # come back on import
                     old.unlink()
-    return module.write(turns, out)
+    return module.write(turns, out, turns[0].scheme)
 
 
-def import_turns(name: str, paths: Sequence[Path]) -> list[ExchangeTurn]:
-    turns = tool(name).read([Path(p) for p in paths])
+def import_turns(name: str, paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
+    turns = tool(name).read([Path(p) for p in paths], scheme)
     if not turns:
         raise InputError(f"no turns found (read as {name})", ", ".join(map(str, paths)))
     check_unique(turns)
     return turns
 
 
-def import_annotations(name: str, paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """The files of tool `name` as records of the annotation schema."""
-    return [turn.to_annotation() for turn in import_turns(name, paths)]
+def import_annotations(name: str, paths: Sequence[Path],
+                       scheme: Scheme = MBT) -> list[dict[str, Any]]:
+    """The files of tool `name` as records of the annotation schema (with a codebook: its
+    code in the codebook's field)."""
+    return [turn.to_annotation() for turn in import_turns(name, paths, scheme)]

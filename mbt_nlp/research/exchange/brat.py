@@ -7,6 +7,8 @@ mode (never read back as a code), and its `AnnotatorNotes` note holds who said i
 (session, turn, speaker, role, writer). Marker spans are entities of the marker label. A
 range across a line break is written as brat's discontinuous fragments ("0 5;6 12").
 Offsets are characters of the .txt (code points, as brat counts them in Python 3).
+With a codebook, `Label` takes its codes (annotation.conf lists them with their
+definitions) and there is no `Secondary`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.research.exchange.codebook import (
-    LABELS,
+    MBT,
     SHORT,
-    label_codes,
+    Scheme,
     marker_codes,
     marker_labels,
 )
@@ -44,27 +46,36 @@ def owns(path: Path) -> bool:
     return path.suffix in (".ann", ".txt") or path.name in ("annotation.conf", "visual.conf")
 
 
-def annotation_conf() -> str:
-    labels = "|".join(LABELS)
-    lines = ["# mbt-nlp codebook. Turn labels (attributes Label and Secondary of Turn):"]
-    lines += [f"#   {c.name}: {c.definition}" for c in label_codes()]
+def code_attributes(scheme: Scheme) -> list[str]:
+    return [name for name, field in CODE_ATTRIBUTES.items()
+            if field == "label" or scheme.secondary]
+
+
+def annotation_conf(scheme: Scheme = MBT) -> str:
+    labels = "|".join(scheme.labels)
+    attributes = code_attributes(scheme)
+    title = f"codebook {scheme.codebook.name!r}" if scheme.codebook else "mbt-nlp codebook"
+    lines = [f"# {title}. Turn labels (attribute{'s' if len(attributes) > 1 else ''} "
+             f"{' and '.join(attributes)} of Turn):"]
+    lines += [f"#   {c.name}: {c.definition}" for c in scheme.codes]
     lines += ["# Marker spans (entities) carry the words that show a mode:"]
     lines += [f"#   {c.name}: {c.definition}" for c in marker_codes()]
     lines += ["[entities]", TURN, *(c.name for c in marker_codes()),
               "[relations]", "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>",
               "[events]", "[attributes]",
-              *(f"{name}\tArg:{TURN}, Value:{labels}" for name in CODE_ATTRIBUTES),
+              *(f"{name}\tArg:{TURN}, Value:{labels}" for name in attributes),
               f"{SUGGESTED}\tArg:{TURN}, Value:{labels}"]
     return "\n".join(lines) + "\n"
 
 
-def visual_conf() -> str:
+def visual_conf(scheme: Scheme = MBT) -> str:
     lines = ["[labels]", f"{TURN} | Turn", "[drawing]", f"{TURN}\tbgColor:#FFFFFF"]
     lines += [f"{c.name}\tbgColor:{c.colour}" for c in marker_codes()]
     # One glyph per value, shown after the entity's label: "PE", "+TEL", "PRE?".
     marks = {"Label": "{}", "Secondary": "+{}", SUGGESTED: "{}?"}
-    lines += [f"{name}\tglyph:" + "|".join(mark.format(SHORT[label]) for label in LABELS)
-              for name, mark in marks.items()]
+    lines += [f"{name}\tglyph:" + "|".join(mark.format(SHORT.get(label, label))
+                                          for label in scheme.labels)
+              for name, mark in marks.items() if name in (*code_attributes(scheme), SUGGESTED)]
     return "\n".join(lines) + "\n"
 
 
@@ -98,11 +109,11 @@ def standoff(text: str, placed) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
     documents = session_documents(turns)
     names = file_names(d.session for d in documents)
-    written = [write_text(out / "annotation.conf", annotation_conf()),
-               write_text(out / "visual.conf", visual_conf())]
+    written = [write_text(out / "annotation.conf", annotation_conf(scheme)),
+               write_text(out / "visual.conf", visual_conf(scheme))]
     for document in documents:
         name = names[document.session]
         written.append(write_text(out / f"{name}.txt", document.text))
@@ -127,10 +138,10 @@ def ann_files(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns: list[ExchangeTurn] = []
     for ann in ann_files(paths):
-        turns += read_document(ann)
+        turns += read_document(ann, scheme)
     return turns
 
 
@@ -144,9 +155,9 @@ def _read(path: Path) -> str:
         raise InputError(f"not UTF-8 (byte {err.start})", path) from None
 
 
-def read_document(ann: Path) -> list[ExchangeTurn]:
+def read_document(ann: Path, scheme: Scheme = MBT) -> list[ExchangeTurn]:
     text = _read(ann.with_suffix(".txt"))
-    reader = DocumentReader(text, str(ann))
+    reader = DocumentReader(text, str(ann), scheme)
     entities: dict[str, tuple[str, int, int, int]] = {}  # id -> kind, start, end, line
     attributes: dict[str, list[tuple[str, str, int]]] = {}
     notes: dict[str, tuple[str, int]] = {}

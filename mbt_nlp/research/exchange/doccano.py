@@ -5,7 +5,8 @@ A line holds `text`; `label`, the marker spans as [start, end, label] triples (c
 writer) as metadata fields, which doccano keeps and exports again; for tagged output the
 model's `model_mode` and `model_p`, shown beside the text, never put in `cats`. Sidecars
 `<stem>.span-labels.json` and `<stem>.category-labels.json` hold the codebook for doccano's
-label import (names and colours).
+label import (names and colours). With a codebook, `cats` holds its code (no secondary),
+the categories are its codes with their colours and the model's code is `model_code`.
 
 Import reads doccano's JSONL export: spans from `label` (triples) or `entities` (triples or
 {start_offset, end_offset, label}); turn labels from `cats` (or `label` as a list of names,
@@ -22,8 +23,8 @@ from typing import Any
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.research.exchange.codebook import (
-    COLOURS,
-    LABELS,
+    MBT,
+    Scheme,
     chosen_options,
     marker_codes,
     secondary_option,
@@ -51,30 +52,31 @@ def line_of(turn: ExchangeTurn) -> dict[str, Any]:
         **turn.identity(),
     }
     if turn.suggestion is not None:
-        record["model_mode"] = turn.suggestion.mode
+        record["model_code" if turn.scheme.codebook else "model_mode"] = turn.suggestion.mode
         record["model_p"] = turn.suggestion.probability
     return record
 
 
-def label_types() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def label_types(scheme: Scheme = MBT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(span types, category types) as doccano's label import reads them."""
     spans = [{"text": c.name, "background_color": c.colour, "text_color": "#000000"}
              for c in marker_codes()]
-    categories = [{"text": label, "background_color": COLOURS[label], "text_color": "#ffffff"}
-                  for label in LABELS]
-    categories += [{"text": secondary_option(label), "background_color": "#FFFFFF",
-                    "text_color": COLOURS[label]} for label in LABELS]
+    categories = [{"text": c.name, "background_color": c.colour, "text_color": "#ffffff"}
+                  for c in scheme.codes]
+    if scheme.secondary:
+        categories += [{"text": secondary_option(c.name), "background_color": "#FFFFFF",
+                        "text_color": c.colour} for c in scheme.codes]
     return spans, categories
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
-    spans, categories = label_types()
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
+    spans, categories = label_types(scheme)
     return [write_jsonl(out, (line_of(t) for t in turns)),
             write_json(sidecar(out, ".span-labels.json"), spans),
             write_json(sidecar(out, ".category-labels.json"), categories)]
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns = []
     for path in paths:
         for number, line in enumerate(read_text(path).split("\n"), start=1):
@@ -84,19 +86,19 @@ def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
                 except json.JSONDecodeError as err:
                     raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", path,
                                      number) from None
-                turns.append(from_line(record, str(path), number))
+                turns.append(from_line(record, str(path), number, scheme))
     check_unique(turns)
     return turns
 
 
-def from_line(record: object, source: str, line: int) -> ExchangeTurn:
+def from_line(record: object, source: str, line: int, scheme: Scheme = MBT) -> ExchangeTurn:
     if not isinstance(record, Mapping) or not isinstance(record.get("text"), str):
         raise InputError("not a doccano example (an object with 'text')", source, line)
     meta = record.get("meta")
     meta = meta if isinstance(meta, Mapping) else {}
     identity = {**{k: meta[k] for k in IDENTITY if k in meta},
                 **{k: record[k] for k in IDENTITY if k in record}}
-    turn = from_identity(identity, record["text"], source, line)
+    turn = from_identity(identity, record["text"], source, line, scheme=scheme)
     label = record.get("label")
     names = isinstance(label, list) and bool(label) and all(isinstance(x, str) for x in label)
     spans = record.get("entities", [] if names else label) or []

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mbt_nlp.errors import InputError
+from mbt_nlp.research.exchange.codebook import MBT, Scheme
 from mbt_nlp.research.exchange.turns import ExchangeTurn, Span, check_codes, from_identity
 
 _BREAK = re.compile(r"\r\n|\r|\n")
@@ -75,15 +76,16 @@ class DocumentReader:
     """Rebuilds the turns of one imported document from its text, its turn anchors (with
     their stored identity) and its spans, each placed in the turn that contains it."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, scheme: Scheme = MBT) -> None:
         self.text = text
         self.source = source
+        self.scheme = scheme
         self.placed: list[Placed] = []
         self._starts: list[int] | None = None
 
     def add_turn(self, start: int, end: int, identity: object, line: int | None = None,
                  record: int | None = None) -> ExchangeTurn:
-        turn = from_identity(identity, "", self.source, line, record)
+        turn = from_identity(identity, "", self.source, line, record, self.scheme)
         head = prefix(turn.speaker)
         if not (start >= 0 and start + len(head) <= end <= len(self.text)) \
                 or self.text[start:start + len(head)] != head:

@@ -1,8 +1,9 @@
 """What can be exported: annotation files, tagged JSONL (`mbt tag`), or transcripts to tag.
 
-Each JSONL file is told apart by its first record: `label` -> an annotation file (codes
-kept as they are), `schema` -> tagged output (the model's mode becomes a suggestion, its
-markers pre-annotated spans); anything else is a transcript, tagged here first.
+Each JSONL file is told apart by its first record: `label` (or a codebook's field) -> an
+annotation file (codes kept as they are), `schema` -> tagged output (the model's mode, or
+with a codebook its `code`, becomes a suggestion, its markers pre-annotated spans); anything
+else is a transcript, tagged here first.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers import ReadOptions, read_transcript
 from mbt_nlp.readers.decoding import read_text
-from mbt_nlp.research.exchange.codebook import LABELS
+from mbt_nlp.research.exchange.codebook import BASE_FIELDS, MBT, Scheme, model_codes
 from mbt_nlp.research.exchange.turns import (
-    SCHEMA_FIELDS,
     ExchangeTurn,
     Suggestion,
     check_codes,
@@ -49,8 +49,9 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def kind_of(path: Path, input_format: str | None = None) -> str:
-    """annotation, tagged or transcript, from the first record of a JSONL file."""
+def kind_of(path: Path, input_format: str | None = None, field: str = "label") -> str:
+    """annotation, tagged or transcript, from the first record of a JSONL file (`field`:
+    a codebook's field, which also tells an annotation file)."""
     if (input_format or path.suffix.lower().lstrip(".")) not in ("jsonl", "ndjson"):
         return TRANSCRIPT
     for number, line in enumerate(read_text(path).split("\n"), start=1):
@@ -61,62 +62,76 @@ def kind_of(path: Path, input_format: str | None = None) -> str:
                 raise InputError(f"invalid JSON: {err.msg}", path, number) from None
             if isinstance(first, dict) and "schema" in first and "markers" in first:
                 return TAGGED
-            if isinstance(first, dict) and "label" in first:
+            if isinstance(first, dict) and ("label" in first or field in first):
                 return ANNOTATION
             return TRANSCRIPT
     raise InputError("no records", path)
 
 
 def load_turns(paths: Sequence[str | Path], nlp: Callable[[], Language] | None = None,
-               options: ReadOptions | None = None,
-               input_format: str | None = None) -> list[ExchangeTurn]:
-    """Every turn of the inputs, codes checked; `nlp()` is called only if a file needs tagging."""
+               options: ReadOptions | None = None, input_format: str | None = None,
+               scheme: Scheme = MBT) -> list[ExchangeTurn]:
+    """Every turn of the inputs, codes checked; `nlp()` is called only if a file needs
+    tagging (with a codebook it must have been trained on that codebook's codes)."""
     turns: list[ExchangeTurn] = []
     pipeline: Language | None = None
     for path in input_files(paths):
-        kind = kind_of(path, input_format)
+        kind = kind_of(path, input_format, scheme.field)
         if kind == ANNOTATION:
-            turns += [from_annotation(t) for t in read_transcript(path, input_format="jsonl")]
+            turns += [from_annotation(t, scheme)
+                      for t in read_transcript(path, input_format="jsonl")]
         elif kind == TAGGED:
             turns += [from_tagged({**t.meta, "session": t.session, "turn": t.index,
-                                   "speaker": t.speaker, "text": t.text}, t, "mbt-nlp")
+                                   "speaker": t.speaker, "text": t.text}, t, "mbt-nlp", scheme)
                       for t in read_transcript(path, input_format="jsonl")]
         else:
             if nlp is None:
                 raise InputError("a transcript, not annotations or tagged output: give a "
                                  "pipeline to tag it", path)
-            pipeline = pipeline or nlp()
+            if pipeline is None:
+                pipeline = nlp()
+                if scheme.codebook is not None:
+                    model_codes(pipeline, scheme)
             transcript = read_transcript(path, options, input_format)
-            turns += [from_tagged(record, turn, f"mbt-nlp {__version__}")
+            turns += [from_tagged(record, turn, f"mbt-nlp {__version__}", scheme)
                       for record, turn in zip(annotate_turns(pipeline, transcript.turns),
                                               transcript.turns, strict=True)]
     check_unique(turns)
     return turns
 
 
-def from_annotation(turn: Turn) -> ExchangeTurn:
+def from_annotation(turn: Turn, scheme: Scheme = MBT) -> ExchangeTurn:
+    """An annotation record: its codes are the fields the scheme owns on its role (with a
+    codebook, the mbt label and secondary travel as other fields)."""
     meta = turn.meta
+    owned = scheme.record(turn.role, None, None)
     found = ExchangeTurn(turn.session, turn.index, turn.speaker, turn.role, turn.text,
-                         label=_optional_str(meta.get("label")),
-                         secondary=_optional_str(meta.get("secondary")),
+                         label=_optional_str(meta.get(scheme.field)) if owned else None,
+                         secondary=_optional_str(meta.get("secondary"))
+                         if scheme.secondary else None,
                          writer=_optional_str(meta.get("writer")),
-                         extra={k: v for k, v in meta.items() if k not in SCHEMA_FIELDS},
-                         source=turn.source, line=turn.line, record=turn.record)
+                         extra={k: v for k, v in meta.items()
+                                if k not in BASE_FIELDS and k not in owned},
+                         source=turn.source, line=turn.line, record=turn.record, scheme=scheme)
     found.spans = parse_spans(meta.get("spans"), found)
     return check_codes(found)
 
 
-def from_tagged(record: Mapping[str, Any], turn: Turn, model: str) -> ExchangeTurn:
-    """A tagged record: no codes yet; the mode is a suggestion, the markers pre-annotations."""
+def from_tagged(record: Mapping[str, Any], turn: Turn, model: str,
+                scheme: Scheme = MBT) -> ExchangeTurn:
+    """A tagged record: no codes yet; the mode (with a codebook: the code, P from
+    code_proba) is a suggestion, the markers pre-annotations."""
     found = ExchangeTurn(str(record["session"]), int(record["turn"]), str(record["speaker"]),
                          turn.role, str(record["text"]), from_model=True, source=turn.source,
-                         line=turn.line, record=turn.record)
-    mode, proba = record.get("mode"), record.get("proba")
-    if mode is not None:
-        if mode not in LABELS:
-            raise found.where(f"unknown mode {mode!r}")
-        p = proba.get(mode) if isinstance(proba, Mapping) else None
-        found.suggestion = Suggestion(mode, float(p) if p is not None else None, model)
+                         line=turn.line, record=turn.record, scheme=scheme)
+    key = "mode" if scheme.codebook is None else "code"
+    value, proba = record.get(key), record.get(f"{key}_proba" if scheme.codebook else "proba")
+    if value is not None and scheme.labels_role(found.role):
+        if value not in scheme.labels:
+            raise found.where(f"unknown {key} {value!r}" + (f" ({scheme.has()})"
+                                                             if scheme.codebook else ""))
+        p = proba.get(value) if isinstance(proba, Mapping) else None
+        found.suggestion = Suggestion(value, float(p) if p is not None else None, model)
     markers = record.get("markers") or []
     if not isinstance(markers, list) or not all(isinstance(m, Mapping) for m in markers):
         raise found.where("'markers' must be a list of marker objects")

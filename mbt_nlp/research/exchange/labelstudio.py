@@ -6,7 +6,9 @@ annotations); the model's as `predictions` (model_version, score, result), shown
 annotator and never taken as codes. Results: `choices` from "label" and "secondary", and
 `labels` regions from "marker", all to "text", with start/end in code points (as Label
 Studio counts them) and the covered text. `<stem>.config.xml` is the labeling config with
-the codebook: choices with their definitions as hints, marker labels with colours.
+the codebook: choices with their definitions as hints, marker labels with colours. With a
+codebook the "label" choices are its codes (with their colours, no "secondary"), and the
+model's code is the prediction, scored with its code_proba.
 
 Import reads Label Studio's JSON export (not JSON-MIN): of a task's submitted annotations
 that were not cancelled, a ground-truth one if any, else the last updated.
@@ -22,7 +24,7 @@ from typing import Any
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
-from mbt_nlp.research.exchange.codebook import label_codes, marker_codes
+from mbt_nlp.research.exchange.codebook import MBT, Scheme, marker_codes
 from mbt_nlp.research.exchange.output import sidecar, write_json, write_text
 from mbt_nlp.research.exchange.turns import (
     ExchangeTurn,
@@ -37,8 +39,9 @@ OUTPUT = "file"
 LABEL, SECONDARY, MARKER, TEXT = "label", "secondary", "marker", "text"
 
 
-def config() -> str:
-    """The labeling config: speaker line, marker labels over the text, the two choices."""
+def config(scheme: Scheme = MBT) -> str:
+    """The labeling config: speaker line, marker labels over the text, the two choices (one,
+    with a codebook)."""
     view = ET.Element("View")
     ET.SubElement(view, "Header", value="$speaker ($role), session $session, turn $turn")
     labels = ET.SubElement(view, "Labels", name=MARKER, toName=TEXT)
@@ -46,13 +49,17 @@ def config() -> str:
         ET.SubElement(labels, "Label", value=code.name, background=code.colour,
                       hint=code.definition)
     ET.SubElement(view, "Text", name=TEXT, value="$text")
-    for name, title, choice in ((LABEL, "Turn label", "single-radio"),
-                                (SECONDARY, "Secondary label (optional)", "single")):
+    controls = [(LABEL, scheme.heading("Turn label"), "single-radio")]
+    if scheme.secondary:
+        controls.append((SECONDARY, "Secondary label (optional)", "single"))
+    for name, title, choice in controls:
         ET.SubElement(view, "Header", value=title)
         choices = ET.SubElement(view, "Choices", name=name, toName=TEXT, choice=choice,
                                 showInline="true")
-        for code in label_codes():
-            ET.SubElement(choices, "Choice", value=code.name, hint=code.definition)
+        for code in scheme.codes:
+            colour = {"style": f"border-left: 6px solid {code.colour}; padding-left: 4px"}
+            ET.SubElement(choices, "Choice", value=code.name, hint=code.definition,
+                          **(colour if scheme.codebook else {}))
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
 
@@ -86,12 +93,12 @@ def task(turn: ExchangeTurn) -> dict[str, Any]:
     return found
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
     return [write_json(out, [task(t) for t in turns]),
-            write_text(sidecar(out, ".config.xml"), config())]
+            write_text(sidecar(out, ".config.xml"), config(scheme))]
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns = []
     for path in paths:
         try:
@@ -100,17 +107,17 @@ def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
             raise InputError(f"invalid JSON: {err.msg}", path, err.lineno) from None
         if not isinstance(tasks, list):
             raise InputError("not a Label Studio JSON export (a list of tasks)", path)
-        turns += [from_task(t, str(path), i) for i, t in enumerate(tasks, start=1)]
+        turns += [from_task(t, str(path), i, scheme) for i, t in enumerate(tasks, start=1)]
     check_unique(turns)
     return turns
 
 
-def from_task(task: object, source: str, number: int) -> ExchangeTurn:
+def from_task(task: object, source: str, number: int, scheme: Scheme = MBT) -> ExchangeTurn:
     data = task.get("data") if isinstance(task, Mapping) else None
     if not isinstance(data, Mapping) or not isinstance(data.get("text"), str):
         raise InputError("not a Label Studio task (needs 'data' with 'text'; export as JSON, "
                          "not JSON-MIN)", source, record=number)
-    turn = from_identity(data, data["text"], source, record=number)
+    turn = from_identity(data, data["text"], source, record=number, scheme=scheme)
     annotation = chosen(task.get("annotations") or [], turn)  # type: ignore[union-attr]
     result = annotation.get("result") or [] if annotation is not None else []
     if not isinstance(result, list):

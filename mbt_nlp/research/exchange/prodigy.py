@@ -6,7 +6,8 @@ pre-selection); `spans` ({start, end, label}, code points as Prodigy counts them
 pre-annotations; `meta` with who said it (session, turn, speaker, role, writer) and where
 `accept`/`spans` came from: earlier codes (`"prefill": "annotation"`) or the model's
 suggestion (`"prefill": "model"`, with its `score`). A sidecar `<stem>.prodigy.json` holds
-the label colours (`custom_theme`) and the multiple-choice style.
+the label colours (`custom_theme`) and the multiple-choice style. With a codebook the
+options are its codes (no secondary), offered on turns of its role only.
 
 Import reads `prodigy db-out` output (and the exported file itself): `answer` "accept"
 takes the task's accept/spans; "reject" leaves the turn uncoded; "ignore" or no answer
@@ -24,10 +25,9 @@ from typing import Any
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.research.exchange.codebook import (
-    COLOURS,
-    LABELS,
+    MBT,
+    Scheme,
     chosen_options,
-    label_codes,
     marker_codes,
     secondary_option,
 )
@@ -45,9 +45,11 @@ OUTPUT = "file"
 ANSWERS = ("accept", "reject", "ignore")
 
 
-def options() -> list[dict[str, str]]:
-    found = [{"id": c.name, "text": f"{c.name}: {c.definition}"} for c in label_codes()]
-    found += [{"id": secondary_option(label), "text": f"secondary: {label}"} for label in LABELS]
+def options(scheme: Scheme = MBT) -> list[dict[str, str]]:
+    found = [{"id": c.name, "text": f"{c.name}: {c.definition}"} for c in scheme.codes]
+    if scheme.secondary:
+        found += [{"id": secondary_option(label), "text": f"secondary: {label}"}
+                  for label in scheme.labels]
     return found
 
 
@@ -63,7 +65,7 @@ def task(turn: ExchangeTurn) -> dict[str, Any]:
         meta["prefill"] = "annotation"
     return {
         "text": turn.text,
-        "options": options(),
+        "options": options(turn.scheme) if turn.scheme.labels_role(turn.role) else [],
         "accept": chosen_options(label, secondary),
         "spans": [span.to_dict() for span in sorted(turn.spans)],
         "meta": meta,
@@ -71,15 +73,15 @@ def task(turn: ExchangeTurn) -> dict[str, Any]:
     }
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
     theme = {"custom_theme": {"labels": {**{c.name: c.colour for c in marker_codes()},
-                                         **COLOURS}},
+                                         **{c.name: c.colour for c in scheme.codes}}},
              "choice_style": "multiple"}
     return [write_jsonl(out, (task(t) for t in turns)),
             write_json(sidecar(out, ".prodigy.json"), theme)]
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     """Turns in first-seen order; an answered task wins over the unanswered export."""
     chosen: dict[tuple[str, int], tuple[ExchangeTurn, bool]] = {}
     for path in paths:
@@ -91,7 +93,7 @@ def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
             except json.JSONDecodeError as err:
                 raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", path,
                                  number) from None
-            turn, answered = from_task(record, str(path), number)
+            turn, answered = from_task(record, str(path), number, scheme)
             earlier = chosen.get(turn.key)
             if earlier is not None and earlier[1] and answered:
                 raise turn.where("answered twice (merge the annotators' answers first, "
@@ -101,11 +103,12 @@ def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
     return [turn for turn, _ in chosen.values()]
 
 
-def from_task(record: object, source: str, line: int) -> tuple[ExchangeTurn, bool]:
+def from_task(record: object, source: str, line: int,
+              scheme: Scheme = MBT) -> tuple[ExchangeTurn, bool]:
     if not isinstance(record, Mapping) or not isinstance(record.get("text"), str):
         raise InputError("not a Prodigy task (an object with 'text')", source, line)
     meta = record.get("meta")
-    turn = from_identity(meta, record["text"], source, line)
+    turn = from_identity(meta, record["text"], source, line, scheme=scheme)
     answer = record.get("answer")
     if answer is not None and answer not in ANSWERS:
         raise turn.where(f"unknown answer {answer!r} (expected {', '.join(ANSWERS)})")

@@ -13,6 +13,9 @@ coded with its marker label. Positions count code points of the plain text.
 Import accepts what QDA tools do to such a project: codings split into one selection per
 code, a label coded on a part of a turn's line (it labels that turn), new GUIDs (codes are
 known by name).
+
+With a codebook, its codes (with their definitions and colours) make the label group, named
+after it, and there is no secondary group; a code may not share a marker label's name.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from pathlib import Path
 from mbt_nlp import __version__
 from mbt_nlp.errors import InputError
 from mbt_nlp.research.exchange.codebook import (
-    LABELS,
+    MBT,
     Code,
+    Scheme,
     chosen_options,
-    label_codes,
     marker_codes,
     marker_labels,
     secondary_option,
@@ -57,13 +60,18 @@ def q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-def codebook() -> list[tuple[str, list[Code]]]:
-    """(group, codes): the turn code alone, then the three groups."""
+def codebook(scheme: Scheme = MBT) -> list[tuple[str, list[Code]]]:
+    """(group, codes): the turn code alone, then the three groups (two with a codebook)."""
+    shared = sorted(set(scheme.labels) & marker_labels())
+    if shared:
+        raise ValueError(f"code(s) {', '.join(shared)} of the codebook are also marker "
+                         "labels, and a QDA project knows codes by name: rename them")
     secondary = [Code(secondary_option(c.name), f"Secondary label. {c.definition}", c.colour,
-                      c.family) for c in label_codes()]
+                      c.family) for c in scheme.codes]
     turn = Code(TURN_CODE, "One turn of the session (the speaker's line); its selection's "
                 "description says who said it.", "#FFFFFF", "none")
-    return [("", [turn]), (GROUPS[0], list(label_codes())), (GROUPS[1], secondary),
+    return [("", [turn]), (scheme.heading(GROUPS[0]), list(scheme.codes)),
+            *([(GROUPS[1], secondary)] if scheme.secondary else []),
             (GROUPS[2], list(marker_codes()))]
 
 
@@ -73,7 +81,8 @@ def code_element(parent: ET.Element, code: Code) -> None:
     ET.SubElement(element, q("Description")).text = code.definition
 
 
-def project(turns: Sequence[ExchangeTurn]) -> tuple[bytes, dict[str, str]]:
+def project(turns: Sequence[ExchangeTurn],
+            scheme: Scheme = MBT) -> tuple[bytes, dict[str, str]]:
     """project.qde and the plain texts of its sources ({zip member: text})."""
     user = guid("user", "mbt-nlp")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -81,7 +90,7 @@ def project(turns: Sequence[ExchangeTurn]) -> tuple[bytes, dict[str, str]]:
                       creatingUserGUID=user, creationDateTime=now)
     ET.SubElement(ET.SubElement(root, q("Users")), q("User"), guid=user, name="mbt-nlp")
     codes = ET.SubElement(ET.SubElement(root, q("CodeBook")), q("Codes"))
-    for group, members in codebook():
+    for group, members in codebook(scheme):
         parent = codes
         if group:
             parent = ET.SubElement(codes, q("Code"), guid=guid("group", group), name=group,
@@ -124,9 +133,9 @@ def selection(source: ET.Element, key: tuple, name: str, start: int, end: int,
         ET.SubElement(coding, q("CodeRef"), targetGUID=guid("code", code))
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
     ET.register_namespace("", NS)
-    qde, texts = project(turns)
+    qde, texts = project(turns, scheme)
     with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", qde)
         for member, text in texts.items():
@@ -134,14 +143,14 @@ def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
     return [out]
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns: list[ExchangeTurn] = []
     for path in paths:
-        turns += read_project(path)
+        turns += read_project(path, scheme)
     return turns
 
 
-def read_project(path: Path) -> list[ExchangeTurn]:
+def read_project(path: Path, scheme: Scheme = MBT) -> list[ExchangeTurn]:
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -162,7 +171,7 @@ def read_project(path: Path) -> list[ExchangeTurn]:
         code_names = {c.get("guid"): c.get("name") for c in root.iter(q("Code"))}
         turns: list[ExchangeTurn] = []
         for source in root.iter(q("TextSource")):
-            turns += read_source(source, archive, members, code_names, path)
+            turns += read_source(source, archive, members, code_names, path, scheme)
     return turns
 
 
@@ -187,12 +196,13 @@ def source_text(source: ET.Element, archive: zipfile.ZipFile, members: dict[str,
 
 
 def read_source(source: ET.Element, archive: zipfile.ZipFile, members: dict[str, str],
-                code_names: dict[str | None, str | None], path: Path) -> list[ExchangeTurn]:
+                code_names: dict[str | None, str | None], path: Path,
+                scheme: Scheme = MBT) -> list[ExchangeTurn]:
     name = source.get("name")
     if source.find(q("Coding")) is not None:
         raise InputError(f"source {name!r} is coded as a whole; codes belong to turns",
                          path)
-    reader = DocumentReader(source_text(source, archive, members, path), str(path))
+    reader = DocumentReader(source_text(source, archive, members, path), str(path), scheme)
     selections = []
     for number, element in enumerate(source.iter(q("PlainTextSelection")), start=1):
         try:
@@ -230,7 +240,7 @@ def read_source(source: ET.Element, archive: zipfile.ZipFile, members: dict[str,
             is_secondary, label = split_option(code)
             if code == TURN_CODE:
                 continue
-            if label in LABELS:
+            if label in scheme.labels:
                 turn = reader.turn_at(start, end, record=number).turn
                 field = "secondary" if is_secondary else "label"
                 if getattr(turn, field) not in (None, label):

@@ -6,7 +6,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mbt_nlp.research.exchange.codebook import MODES
 from mbt_nlp.research.exchange.turns import ExchangeTurn
 
 ROLES = ("client", "clinician", "all")
@@ -15,8 +14,9 @@ ROLES = ("client", "clinician", "all")
 @dataclass(frozen=True)
 class Selection:
     """role: client, clinician or all. sessions: only these. flagged: only turns with a
-    mode (the model's suggestion, or the label of an annotation file). sample: at most this
-    many of the rest, drawn with `seed` and kept in transcript order."""
+    mode (the model's suggestion, or the label of an annotation file; with a codebook, one
+    of its flag codes). sample: at most this many of the rest, drawn with `seed` and kept
+    in transcript order."""
 
     role: str = "client"
     sessions: frozenset[str] | None = None
@@ -33,7 +33,7 @@ class Selection:
 
 def is_flagged(turn: ExchangeTurn) -> bool:
     suggested = turn.suggestion.mode if turn.suggestion else None
-    return suggested in MODES or turn.label in MODES
+    return suggested in turn.scheme.flags or turn.label in turn.scheme.flags
 
 
 def select(turns: Sequence[ExchangeTurn], selection: Selection) -> list[ExchangeTurn]:

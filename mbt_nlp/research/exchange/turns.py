@@ -3,7 +3,8 @@
 `identity()` is what every export stores beside a turn so that its import can rebuild the
 annotation record (session, turn, speaker, role, writer and any other field of the
 annotation file); `to_annotation()` is that record. Codes are checked once, here, for every
-tool: labels from the codebook, spans inside their turn's text.
+tool: labels from the turn's scheme (the mbt labels or a codebook's codes), spans inside
+their turn's text.
 """
 
 from __future__ import annotations
@@ -13,12 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mbt_nlp.errors import InputError
-from mbt_nlp.research.exchange.codebook import LABELS, marker_labels, split_option
+from mbt_nlp.research.exchange.codebook import MBT, Scheme, marker_labels, split_option
 from mbt_nlp.transcript import CLIENT, CLINICIAN
-
-# Fields of the annotation schema; anything else in a record travels as `extra`.
-SCHEMA_FIELDS = ("session", "turn", "speaker", "role", "text", "label", "secondary", "coded",
-                 "writer", "spans")
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +32,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """The model's mode for a turn: shown beside the turn's label, never taken as it."""
+    """The model's mode (or code, with a codebook) for a turn: shown beside the turn's
+    label, never taken as it."""
 
     mode: str
     probability: float | None
@@ -61,6 +59,8 @@ class ExchangeTurn:
     source: str = ""
     line: int | None = None
     record: int | None = None
+    # What `label` is one of: the mbt labels, or the codes of a codebook.
+    scheme: Scheme = MBT
 
     @property
     def key(self) -> tuple[str, int]:
@@ -84,8 +84,8 @@ class ExchangeTurn:
         """The turn as a record of the annotation schema (annotations/README.md)."""
         record: dict[str, Any] = {
             "session": self.session, "turn": self.turn, "speaker": self.speaker,
-            "role": self.role, "text": self.text, "label": self.label,
-            "secondary": self.secondary, "coded": self.label is not None,
+            "role": self.role, "text": self.text,
+            **self.scheme.record(self.role, self.label, self.secondary),
             "writer": self.writer,
             "spans": [span.to_dict() for span in sorted(set(self.spans))],
         }
@@ -94,7 +94,7 @@ class ExchangeTurn:
 
 
 def from_identity(identity: object, text: str, source: str, line: int | None = None,
-                  record: int | None = None) -> ExchangeTurn:
+                  record: int | None = None, scheme: Scheme = MBT) -> ExchangeTurn:
     """A turn (no codes yet) from what an export stored beside it; errors name the place."""
 
     def fail(message: str) -> InputError:
@@ -121,7 +121,7 @@ def from_identity(identity: object, text: str, source: str, line: int | None = N
     if not isinstance(extra, Mapping):
         raise fail("the stored extra fields must be an object")
     return ExchangeTurn(session, turn, speaker, role, text, writer=writer, extra=dict(extra),
-                        source=source, line=line, record=record)
+                        source=source, line=line, record=record, scheme=scheme)
 
 
 def parse_spans(value: object, turn: ExchangeTurn) -> list[Span]:
@@ -147,13 +147,19 @@ def make_span(start: object, end: object, label: object, turn: ExchangeTurn) -> 
 
 
 def check_codes(turn: ExchangeTurn) -> ExchangeTurn:
-    """Labels from the codebook and spans inside the text, or an error naming the place."""
-    for name, value in (("label", turn.label), ("secondary", turn.secondary)):
-        if value is not None and value not in LABELS:
-            raise turn.where(f"unknown {name} {value!r} (the codebook has "
-                             f"{', '.join(LABELS)})")
+    """Labels from the scheme and spans inside the text, or an error naming the place."""
+    scheme = turn.scheme
+    for name, value in ((scheme.term, turn.label), ("secondary", turn.secondary)):
+        if value is not None and value not in scheme.labels:
+            raise turn.where(f"unknown {name} {value!r} ({scheme.has()})")
+    if turn.secondary is not None and not scheme.secondary:
+        raise turn.where(f"a secondary code {turn.secondary!r}: a codebook gives one code "
+                         "per turn")
     if turn.secondary is not None and turn.label is None:
         raise turn.where("a secondary label needs a primary label")
+    if turn.label is not None and not scheme.labels_role(turn.role):
+        raise turn.where(f"code {turn.label!r} on a {turn.role} turn: the codebook codes "
+                         f"{scheme.role} turns only")
     known = marker_labels()
     for span in turn.spans:
         if span.label not in known:
@@ -182,9 +188,8 @@ def labels_from_options(options: list[Any], turn: ExchangeTurn) -> tuple[str | N
         if not isinstance(option, str):
             raise turn.where(f"unknown label {option!r}")
         is_secondary, label = split_option(option)
-        if label not in LABELS:
-            raise turn.where(f"unknown label {option!r} (the codebook has "
-                             f"{', '.join(LABELS)})")
+        if label not in turn.scheme.labels:
+            raise turn.where(f"unknown {turn.scheme.term} {option!r} ({turn.scheme.has()})")
         found[is_secondary].add(label)
     for is_secondary, labels in found.items():
         if len(labels) > 1:

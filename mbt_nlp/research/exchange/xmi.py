@@ -8,7 +8,7 @@ speaker, role, writer; other fields of the annotation file as JSON in `extra`).
 `webanno.custom.MbtMarker` is a marker span with its label. In INCEpTION, create span
 layers MbtTurn and MbtMarker with these features (the `webanno.custom` names are its custom
 layers) and import the files as UIMA CAS XMI. The type and feature descriptions carry the
-codebook.
+codebook (with a codebook file: its codes, in `label`; `secondary` stays empty).
 
 Offsets: UIMA counts UTF-16 code units (Java strings), Python counts code points. cassis
 converts between them when it reads and writes XMI, so this module uses code points only.
@@ -25,7 +25,7 @@ from pathlib import Path
 from cassis import Cas, TypeSystem, load_cas_from_xmi, load_typesystem
 
 from mbt_nlp.errors import InputError
-from mbt_nlp.research.exchange.codebook import label_codes, marker_codes
+from mbt_nlp.research.exchange.codebook import MBT, Scheme, marker_codes
 from mbt_nlp.research.exchange.documents import DocumentReader, session_documents
 from mbt_nlp.research.exchange.output import atomic_path, file_names, write_text
 from mbt_nlp.research.exchange.turns import ExchangeTurn
@@ -42,14 +42,14 @@ def owns(path: Path) -> bool:
     return path.suffix == ".xmi" or path.name == TYPESYSTEM
 
 
-def type_system() -> TypeSystem:
-    labels = "; ".join(f"{c.name}: {c.definition}" for c in label_codes())
+def type_system(scheme: Scheme = MBT) -> TypeSystem:
+    labels = "; ".join(f"{c.name}: {c.definition}" for c in scheme.codes)
     markers = "; ".join(f"{c.name}: {c.definition}" for c in marker_codes())
     ts = TypeSystem()
     turn = ts.create_type(TURN, description="One turn of a psychotherapy session (the "
                           "speaker's line), with its MBT codes.")
     for name, description in (
-        ("label", f"The turn's primary label, one of: {labels}"),
+        ("label", f"The turn's {scheme.heading('primary label')}, one of: {labels}"),
         ("secondary", "An optional secondary label (one of the same labels)."),
         ("suggestedLabel", "The model's mode for the turn: a suggestion, never a code."),
         ("session", "Session id."), ("speaker", "Speaker label."),
@@ -65,12 +65,12 @@ def type_system() -> TypeSystem:
     return ts
 
 
-def write(turns: Sequence[ExchangeTurn], out: Path) -> list[Path]:
+def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> list[Path]:
     for t in turns:  # before any file is written
         if _NOT_XML.search(t.text) or _NOT_XML.search(t.speaker):
             raise t.where("has control characters that XML 1.0, and so XMI, cannot hold "
                           "(remove them, or export to another format)")
-    ts = type_system()
+    ts = type_system(scheme)
     documents = session_documents(turns)
     names = file_names(d.session for d in documents)
     written = [write_text(out / TYPESYSTEM, ts.to_xml())]
@@ -104,22 +104,22 @@ def xmi_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def read(paths: Sequence[Path]) -> list[ExchangeTurn]:
+def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns: list[ExchangeTurn] = []
     systems: dict[Path, TypeSystem] = {}
     for path in xmi_files(paths):
         folder = path.parent
         if folder not in systems:
-            systems[folder] = folder_type_system(folder)
-        turns += read_document(path, systems[folder])
+            systems[folder] = folder_type_system(folder, scheme)
+        turns += read_document(path, systems[folder], scheme)
     return turns
 
 
-def folder_type_system(folder: Path) -> TypeSystem:
+def folder_type_system(folder: Path, scheme: Scheme = MBT) -> TypeSystem:
     """The type system exported beside the XMI (as INCEpTION does), else ours."""
     found = [folder / name for name in (TYPESYSTEM, "typesystem.xml") if (folder / name).exists()]
     if not found:
-        return type_system()
+        return type_system(scheme)
     try:
         with found[0].open("rb") as handle:
             ts = load_typesystem(handle)
@@ -131,7 +131,7 @@ def folder_type_system(folder: Path) -> TypeSystem:
     return ts
 
 
-def read_document(path: Path, ts: TypeSystem) -> list[ExchangeTurn]:
+def read_document(path: Path, ts: TypeSystem, scheme: Scheme = MBT) -> list[ExchangeTurn]:
     try:
         with path.open("rb") as handle, warnings.catch_warnings():
             # cassis warns of types it skips (leniently: INCEpTION adds its own) and of
@@ -144,7 +144,7 @@ def read_document(path: Path, ts: TypeSystem) -> list[ExchangeTurn]:
         # the document, so only the kind of error and its line are reported
         raise InputError(f"not a UIMA CAS XMI file ({type(err).__name__})", path,
                          getattr(err, "lineno", None)) from None
-    reader = DocumentReader(cas.sofa_string or "", str(path))
+    reader = DocumentReader(cas.sofa_string or "", str(path), scheme)
     for number, fs in enumerate(cas.select(TURN), start=1):
         try:
             extra = json.loads(fs.extra) if fs.extra else {}
