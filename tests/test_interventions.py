@@ -185,3 +185,15 @@ def test_tables_carry_the_clinician_fields():
     assert sessions["T"]["n_intervention_argue"] == 1
     assert sessions["C"]["n_response_risky"] == 1 and sessions["C"]["n_response_consistent"] == 1
     assert turn_row(records[1])["intervention"] == "argue"
+
+
+def test_evaluation_splits_the_figures_by_part(tmp_path):
+    from mbt_nlp.learn.interventions import evaluate_interventions, format_interventions
+
+    turns = synthetic_turns(copies=6)
+    turns.parts = ["written" if i % 2 else "sessions" for i in range(len(turns))]
+    results = evaluate_interventions(turns)
+    parts = results["leave_one_writer_out"]["by_part"]
+    assert set(parts) == {"written", "sessions"}
+    assert sum(p["n"] for p in parts.values()) == len(turns)
+    assert "part `written`" in format_interventions(results)

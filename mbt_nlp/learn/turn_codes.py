@@ -43,19 +43,23 @@ class CodedTurns:
     codes: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
     writers: list[str] = field(default_factory=list)
+    # The file or folder each turn was read from as given (e.g. "spoken", "sessions"),
+    # so figures can be split by part of the corpus.
+    parts: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.codes)
 
 
-def annotation_files(paths: Sequence[str | Path]) -> list[Path]:
-    found: list[Path] = []
+def annotation_files(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    """Every annotation file under the paths, with the name of the path it came from."""
+    found: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += [p for p in sorted(path.rglob("*.jsonl"))
+            found += [(p, path.name) for p in sorted(path.rglob("*.jsonl"))
                       if "raw" not in p.parts and p.name != "manifest.jsonl"]
         elif path.exists():
-            found.append(path)
+            found.append((path, path.stem))
         else:
             raise InputError("no such file or folder", path)
     return found
@@ -71,7 +75,7 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
     """
     turns = CodedTurns()
     allowed = set(labels)
-    for path in annotation_files(paths):
+    for path, part in annotation_files(paths):
         previous: str | None = None
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -95,6 +99,7 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
                 turns.sessions.append(str(row["session"]))
                 turns.writers.append(str(row.get("writer") or row.get("coder")
                                          or row["session"]))
+                turns.parts.append(part)
             previous = str(row.get("text", ""))
     return turns
 
@@ -177,12 +182,20 @@ def evaluate_codes(turns: CodedTurns, labels: Sequence[str], group: Sequence[str
         "writers": len(set(turns.writers)), "group": list(group),
         "codes": {c: counts[c] for c in labels},
     }
+    parts = sorted(set(turns.parts))
     for scheme, groups, folds in (("session_cv", turns.sessions, 5),
                                   ("leave_one_writer_out", turns.writers, 99)):
-        if len(set(groups)) >= 2:
-            results[scheme] = report(turns.codes,
-                                     out_of_fold(turns, groups, labels, folds, seed=seed),
-                                     labels, group)
+        if len(set(groups)) < 2:
+            continue
+        proba = out_of_fold(turns, groups, labels, folds, seed=seed)
+        results[scheme] = report(turns.codes, proba, labels, group)
+        if len(parts) > 1:
+            results[scheme]["by_part"] = {}
+            for part in parts:
+                mask = np.asarray(turns.parts) == part
+                r = report(list(np.asarray(turns.codes)[mask]), proba[mask], labels, group)
+                results[scheme]["by_part"][part] = {k: r[k] for k in
+                                                    ("n", "macro_f1", "accuracy", "group_f1")}
     return results
 
 
@@ -200,6 +213,10 @@ def format_codes(results: dict[str, Any], title: str, group_name: str) -> str:
                   f"vs rest F1 {r['group_f1']} · ECE (top code) "
                   f"{r['calibration_top_code']['ece']} · ECE ({group_name}) "
                   f"{r['calibration_group']['ece']}", "",
+                  *[f"- part `{part}` ({v['n']} turns): macro-F1 {v['macro_f1']} · "
+                    f"{group_name} vs rest F1 {v['group_f1']}"
+                    for part, v in r.get("by_part", {}).items()],
+                  *([""] if r.get("by_part") else []),
                   "| code | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         lines += [f"| {c} | {v['precision']} | {v['recall']} | {v['f1']} | {v['support']} |"
                   for c, v in r["per_code"].items()]
