@@ -447,9 +447,10 @@ def _train_own_codes(annotations: list[Path] | None, codebook_file: Path, output
                    code=2)
     try:
         codebook = load_codebook(codebook_file)
-        for warning in own_code_warnings(load_own_codes(annotations, codebook), codebook):
+        turns = load_own_codes(annotations, codebook)
+        for warning in own_code_warnings(turns, codebook):
             err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        nlp = train_own_codes(annotations, codebook, output, model=base_model, seed=seed)
+        nlp = train_own_codes(turns, codebook, output, model=base_model, seed=seed)
     except MbtError as err:
         raise fail(err) from None
     trained = nlp.get_pipe("mbt_codes").settings["trained_on"]

@@ -295,7 +295,9 @@ def self_talk(tmp_path_factory):
     root = tmp_path_factory.mktemp("self_talk")
     book = root / "codebook.toml"
     book.write_text(CODEBOOK, encoding="utf-8")
-    train_own_codes([write_corpus(root / "coded")], load_codebook(book), root / "model")
+    scheme = load_codebook(book)
+    train_own_codes(load_own_codes([write_corpus(root / "coded")], scheme), scheme,
+                    root / "model")
     uncoded = write_corpus(root / "uncoded", sessions=3)
     for path in uncoded.glob("*.jsonl"):
         rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]

@@ -72,7 +72,8 @@ def corpus(tmp_path_factory):
 def trained(corpus):
     root, coded = corpus
     out = root / "model"
-    train_own_codes([coded], load_codebook(root / "codebook.toml"), out)
+    book = load_codebook(root / "codebook.toml")
+    train_own_codes(load_own_codes([coded], book), book, out)
     return out
 
 

@@ -16,7 +16,6 @@ P(any mode), the score the decision rule thresholds:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -25,8 +24,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from mbt_nlp.errors import ModelError
 from mbt_nlp.learn.metrics import BUCKETS, length_bucket
+from mbt_nlp.pipeline.model_file import read_settings, write_settings
 from mbt_nlp.pipeline.priors import any_mode
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
@@ -173,17 +172,12 @@ def format_curves(title: str, c: dict[str, Any]) -> list[str]:
 def save_points(model_dir: str | Path, points: dict[str, Any], source: str) -> Path:
     """Write the named points into a saved pipeline's classifier settings, so that
     `mbt tag --model DIR --operating-point NAME` can use them. Returns the file."""
-    settings_file = Path(model_dir) / "mbt_classifier" / "settings.json"
-    try:
-        settings = json.loads(settings_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise ModelError(f"not a trained mbt pipeline ({type(err).__name__})",
-                         settings_file) from None
+    folder = Path(model_dir) / "mbt_classifier"
+    settings = read_settings(folder, "classifier (not a trained mbt pipeline?)")
     settings["operating_points"] = {
         name: {k: points[name][k] for k in ("threshold", "precision", "recall",
                                              "false_alarm_rate",
                                              "worst_bucket_false_alarm_rate")}
         for name in POINTS}
     settings["operating_points_source"] = source
-    settings_file.write_text(json.dumps(settings, indent=1), encoding="utf-8")
-    return settings_file
+    return write_settings(folder, settings)

@@ -48,11 +48,11 @@ def own_code_warnings(turns: CodedTurns, codebook: Codebook) -> list[str]:
             "learnt" for c in codebook.labels if counts[c] < MIN_PER_CODE]
 
 
-def train_own_codes(paths: Sequence[str | Path], codebook: Codebook,
+def train_own_codes(turns: CodedTurns, codebook: Codebook,
                     output_dir: str | Path | None = None, *, model: str | Path | None = None,
                     seed: int = 0) -> Language:
-    """Fit the codebook's codes and add them to a full pipeline (bundled, or `model`)."""
-    turns = load_own_codes(paths, codebook)
+    """Fit the codebook's codes on `turns` (load_own_codes) and add them to a full
+    pipeline (bundled, or `model`)."""
     nlp = load_pipeline(model=model)
     if nlp.has_pipe(OWN_CODES):
         nlp.remove_pipe(OWN_CODES)

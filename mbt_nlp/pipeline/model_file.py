@@ -1,4 +1,4 @@
-"""Save and load the classifier's scikit-learn model as a skops file.
+"""Save and load a classifier's scikit-learn model as a skops file, and its settings.
 
 skops loads without running code; only the exact classes in ALLOWED_TYPES are
 accepted on load (checked in the archive's schema), anything else fails
@@ -31,6 +31,25 @@ ALLOWED_TYPES = frozenset({
     "sklearn.preprocessing._data.StandardScaler",
     "sklearn.linear_model._logistic.LogisticRegression",
 })
+
+
+MODEL_FILE = "model.skops"
+SETTINGS_FILE = "settings.json"  # a classifier's JSON settings, beside its model file
+
+
+def write_settings(folder: str | Path, settings: dict[str, Any]) -> Path:
+    path = Path(folder) / SETTINGS_FILE
+    path.write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    return path
+
+
+def read_settings(folder: str | Path, what: str) -> dict[str, Any]:
+    """A classifier's settings; `what` names it in the one-line error."""
+    path = Path(folder) / SETTINGS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelError(f"cannot read {what} settings ({type(err).__name__})", path) from None
 
 
 def save_model(model: Pipeline, path: str | Path) -> None:

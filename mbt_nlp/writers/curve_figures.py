@@ -46,9 +46,15 @@ def _frame(title: str, x_label: str, y_label: str) -> list[str]:
     return out
 
 
-def _xy(x: float, y: float) -> str:
+def _point(x: float, y: float) -> tuple[float, float]:
+    """A value pair in [0, 1] as SVG coordinates inside the plot area."""
     w, h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    return f"{LEFT + x * w:.1f},{TOP + (1 - y) * h:.1f}"
+    return LEFT + x * w, TOP + (1 - y) * h
+
+
+def _xy(x: float, y: float) -> str:
+    px, py = _point(x, y)
+    return f"{px:.1f},{py:.1f}"
 
 
 def _legend(entries: list[tuple[str, Mapping[str, str]]]) -> list[str]:
@@ -86,8 +92,8 @@ def reliability_figure(curves: Mapping[str, Any], title: str) -> str:
     """Observed rate against mean predicted probability per bin (dot area ~ turns), for
     any mode, with the diagonal of perfect calibration."""
     out = _frame(title, "mean predicted probability", "observed rate")
-    out.append(f'<line x1="{_xy(0, 0).split(",")[0]}" y1="{_xy(0, 0).split(",")[1]}" '
-               f'x2="{_xy(1, 1).split(",")[0]}" y2="{_xy(1, 1).split(",")[1]}" '
+    (x0, y0), (x1, y1) = _point(0, 0), _point(1, 1)
+    out.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
                'stroke="#aaa" stroke-dasharray="3 3"/>')
     entry = curves.get("any_mode") or {}
     table = (entry.get("calibration") or {}).get("table") or []
@@ -98,9 +104,9 @@ def reliability_figure(curves: Mapping[str, Any], title: str) -> str:
         out.append(f'<polyline points="{path}" fill="none" stroke="{style["colour"]}" '
                    f'stroke-width="1.5" stroke-dasharray="{style["dash"]}"/>')
     for row in table:
-        x, y = _xy(row["mean_predicted"], row["observed"]).split(",")
+        x, y = _point(row["mean_predicted"], row["observed"])
         radius = 2.5 + 9 * (row["turns"] / total) ** 0.5
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{style["colour"]}" '
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{style["colour"]}" '
                    f'fill-opacity="0.35"><title>{escape(row["bin"])}: {row["turns"]} turns, '
                    f'predicted {row["mean_predicted"]}, observed {row["observed"]}'
                    "</title></circle>")

@@ -9,7 +9,6 @@ target prior of real sessions, and the P(any mode) threshold. Writes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,20 @@ from spacy.util import minibatch
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.features import feature_rows
-from mbt_nlp.pipeline.model_file import load_model, save_model
+from mbt_nlp.pipeline.model_file import (
+    MODEL_FILE,
+    load_model,
+    read_settings,
+    save_model,
+    write_settings,
+)
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.pipeline.stacking import stack_features
 from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.pipeline.windows import window_docs
 
-MODEL_FILE = "model.skops"
 COMBINER_FILE = "combiner.skops"
-SETTINGS_FILE = "settings.json"
 
 
 @Language.factory(
@@ -173,15 +176,11 @@ class ModeClassifier:
         save_model(self.model, path / MODEL_FILE)
         if self.combiner is not None:
             save_model(self.combiner, path / COMBINER_FILE)
-        (path / SETTINGS_FILE).write_text(json.dumps(self.settings, indent=1), encoding="utf-8")
+        write_settings(path, self.settings)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ModeClassifier:
         path = Path(path)
-        try:
-            settings = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ModelError(f"cannot read classifier settings ({type(err).__name__})",
-                             path / SETTINGS_FILE) from None
+        settings = read_settings(path, "classifier")
         combiner = (load_model(path / COMBINER_FILE) if (path / COMBINER_FILE).is_file()
                     else None)
         self.set_model(load_model(path / MODEL_FILE), settings, combiner)

@@ -15,7 +15,8 @@ from spacy.language import Language
 
 from mbt_nlp.errors import ModelError, ResourceError
 from mbt_nlp.pipeline.codebook import Codebook, codebook_from_dict
-from mbt_nlp.pipeline.components.turn_codes import SETTINGS_FILE, TurnCodeClassifier
+from mbt_nlp.pipeline.components.turn_codes import TurnCodeClassifier
+from mbt_nlp.pipeline.model_file import SETTINGS_FILE
 
 
 @Language.factory(

@@ -11,7 +11,6 @@ towards the chosen code (their weight in the linear model times their value).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,14 @@ from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.interventions import feature_frame
-from mbt_nlp.pipeline.model_file import load_model, save_model
+from mbt_nlp.pipeline.model_file import (
+    MODEL_FILE,
+    load_model,
+    read_settings,
+    save_model,
+    write_settings,
+)
 
-MODEL_FILE = "model.skops"
-SETTINGS_FILE = "settings.json"
 EVIDENCE = 3  # n-grams shown per turn
 
 
@@ -127,14 +130,9 @@ class TurnCodeClassifier:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         save_model(self.model, path / MODEL_FILE)
-        (path / SETTINGS_FILE).write_text(json.dumps(self.settings, indent=1), encoding="utf-8")
+        write_settings(path, self.settings)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TurnCodeClassifier:
         path = Path(path)
-        try:
-            settings = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ModelError(f"cannot read {self.name} settings ({type(err).__name__})",
-                             path / SETTINGS_FILE) from None
-        self.set_model(load_model(path / MODEL_FILE), settings)
+        self.set_model(load_model(path / MODEL_FILE), read_settings(path, self.name))
         return self
