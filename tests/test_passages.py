@@ -125,3 +125,22 @@ def test_passages_survive_several_processes(full_nlp):
     two = list(annotate_turns(full_nlp, SPLIT_MESSAGE, n_process=2, batch_size=2))
     assert [(r["passage"], r["mode"], r["proba"]) for r in two] == \
         [(r["passage"], r["mode"], r["proba"]) for r in one]
+
+
+def test_stages_run_one_at_a_time_give_the_records_of_the_lazy_run(full_nlp):
+    # benchmarks/stages.py times each stage over the whole corpus before the next;
+    # that must be the same work as the lazy chain annotate_turns runs.
+    from collections import deque
+
+    from mbt_nlp.annotation.turns import annotate_turns, passage_docs, records_from_docs
+
+    turns = SPLIT_MESSAGE + [turn(i, t.speaker, t.text, session="t")
+                             for i, t in enumerate(SPLIT_MESSAGE)]
+    queue: deque = deque()
+    docs = list(passage_docs(full_nlp, turns, queue))
+    assert len(docs) == len(turns) + 2  # every line, and each split message joined
+    for _, proc in full_nlp.pipeline:
+        docs = list(proc.pipe(docs))
+    staged = [record for record, _ in records_from_docs(full_nlp, docs, queue)]
+    assert not queue
+    assert staged == list(annotate_turns(full_nlp, turns))

@@ -68,38 +68,52 @@ def annotate_pairs(
     its mode and probabilities are given to each of its lines (the classifier
     skips the lines themselves).
     """
+    queue: deque[tuple[Passage, Turn | None]] = deque()
+    docs = passage_docs(nlp, turns, queue, label_clinician=label_clinician)
+    yield from records_from_docs(nlp, nlp.pipe(docs, batch_size=batch_size,
+                                               n_process=n_process),
+                                 queue, label_clinician=label_clinician)
+
+
+def passage_docs(nlp: Language, turns: Iterable[Turn],
+                 queue: deque[tuple[Passage, Turn | None]], *,
+                 label_clinician: bool = False) -> Iterator[Doc]:
+    """Unprocessed Docs: each line, then each joined passage the classifier judges.
+
+    As each Doc is made, (passage, line) is queued for a line's Doc and (passage, None)
+    for a joined passage's, so that `records_from_docs` can pair the processed Docs
+    back in order (nlp.pipe keeps order)."""
     register_extensions()
+    judge_passages = has_classifier(nlp)
+    previous: dict[str, str] = {}
+    for passage in passages(turns):
+        session = passage.lines[0].session
+        before = previous.get(session)
+        labelled = _labelled(passage, label_clinician)
+        joined = judge_passages and len(passage.lines) > 1 and labelled
+        for line in passage.lines:
+            queue.append((passage, line))
+            doc = _make_doc(nlp, line.text, previous.get(session))
+            doc._.mbt_in_passage = joined
+            doc._.mbt_unlabelled = not labelled
+            doc._.mbt_role = line.role
+            yield doc
+            previous[session] = line.text
+        if joined:
+            queue.append((passage, None))
+            yield _make_doc(nlp, passage.text, before)
+
+
+def records_from_docs(nlp: Language, docs: Iterable[Doc],
+                      queue: deque[tuple[Passage, Turn | None]], *,
+                      label_clinician: bool = False,
+                      ) -> Iterator[tuple[dict[str, Any], Doc]]:
+    """Processed Docs (in the order `passage_docs` made them) -> (record, Doc) per turn."""
     judge_passages = has_classifier(nlp)
     intervened = any(nlp.get_pipe_meta(name).factory == INTERVENTION for name in nlp.pipe_names)
     codebook = own_codebook(nlp)
-
-    def labelled(passage: Passage) -> bool:
-        return passage.lines[0].role == CLIENT or label_clinician
-
-    # nlp.pipe keeps order, so docs are paired back with a FIFO queue as they come out:
-    # (passage, line) for a line's Doc, (passage, None) for a joined passage's Doc.
-    queue: deque[tuple[Passage, Turn | None]] = deque()
-
-    def docs() -> Iterator[Doc]:
-        previous: dict[str, str] = {}
-        for passage in passages(turns):
-            session = passage.lines[0].session
-            before = previous.get(session)
-            joined = judge_passages and len(passage.lines) > 1 and labelled(passage)
-            for line in passage.lines:
-                queue.append((passage, line))
-                doc = _make_doc(nlp, line.text, previous.get(session))
-                doc._.mbt_in_passage = joined
-                doc._.mbt_unlabelled = not labelled(passage)
-                doc._.mbt_role = line.role
-                yield doc
-                previous[session] = line.text
-            if joined:
-                queue.append((passage, None))
-                yield _make_doc(nlp, passage.text, before)
-
     waiting: list[tuple[Turn, Doc]] = []
-    for doc in nlp.pipe(docs(), batch_size=batch_size, n_process=n_process):
+    for doc in docs:
         passage, line = queue.popleft()
         if line is not None:
             waiting.append((line, doc))
@@ -108,13 +122,18 @@ def annotate_pairs(
         else:
             for _, line_doc in waiting:
                 line_doc._.mbt_mode, line_doc._.mbt_proba = doc._.mbt_mode, doc._.mbt_proba
+        labelled = _labelled(passage, label_clinician)
         for turn, line_doc in waiting:
-            if labelled(passage) and line_doc._.mbt_mode is not None:
+            if labelled and line_doc._.mbt_mode is not None:
                 line_doc._.mbt_segments = candidate_segments(line_doc, nlp)
             yield to_record(turn, line_doc, passage, label_clinician=label_clinician,
                             classified=judge_passages, intervened=intervened,
                             codebook=codebook), line_doc
         waiting = []
+
+
+def _labelled(passage: Passage, label_clinician: bool) -> bool:
+    return passage.lines[0].role == CLIENT or label_clinician
 
 
 def annotate(
