@@ -174,10 +174,16 @@ class PatternIndex:
     def find(self, lower: Sequence[str], orth: Sequence[str]) -> list[tuple[str, int, int]]:
         """(key, start, end) of every match, sorted; `lower`/`orth` are the Doc's tokens."""
         n = len(lower)
-        positions: dict[str, list[int]] = {}
-        for i, word in enumerate(lower):
-            if word in self._by_word:
-                positions.setdefault(word, []).append(i)
+        present = set(lower)
+        # Most turns hold no anchor word at all: one set intersection, no loop over tokens.
+        anchors = present.intersection(self._by_word)
+        if not anchors and not self._unanchored:
+            return []
+        positions: dict[str, list[int]] = {word: [] for word in anchors}
+        if anchors:
+            for i, word in enumerate(lower):
+                if word in positions:
+                    positions[word].append(i)
         candidates: dict[int, list[int]] = {}
         for word, at in positions.items():
             for index in self._by_word[word]:
@@ -186,7 +192,6 @@ class PatternIndex:
         for index in self._unanchored:
             candidates[index] = everywhere
         found: set[tuple[str, int, int]] = set()
-        present = set(lower)
         for index, at in candidates.items():
             pattern = self._patterns[index]
             if not pattern.possible(present):

@@ -25,6 +25,8 @@ _YOU_KNOW_OBJECT = frozenset({"what", "how", "why", "where", "who", "when", "if"
 _YOU_KNOW_QUESTION = frozenset({"do", "did", "does", "don't", "n't", "nt", "if"})
 _LIKE_BEFORE = frozenset({"and", "but", "so", "or", "um", "uh", "er", "erm", "just", "cos",
                           "because", "cause", "yeah", "oh", "well", "it's", "was", "is", "'s"})
+# The words a multi-word or context-dependent filler starts with (filler_spans).
+_FILLER_STARTS = frozenset({"you", "i", "like", "kind", "sort"})
 _PAUSE_AFTER = frozenset({"you", "like", "um", "uh", "er", "erm", "i", "mm", "yeah", "whatever"})
 
 
@@ -38,9 +40,11 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
         return lower[j] if 0 <= j < n else None
 
     spans: list[Span] = []
-    i = 0
-    while i < n:
-        word = lower[i]
+    triggers = singles | _FILLER_STARTS
+    skip_to = 0  # after a two-word filler, its second word is not looked at again
+    for i, word in enumerate(lower):
+        if i < skip_to or word not in triggers:
+            continue
         nxt = low(i + 1)
         prev = low(i - 1)
         if word in singles:
@@ -51,8 +55,7 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
             takes_object = after is not None and after in _YOU_KNOW_OBJECT
             if not is_question and not takes_object:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
-                i += 2
-                continue
+                skip_to = i + 2
         elif word == "i" and nxt == "mean":
             after = low(i + 2)
             after2 = low(i + 3)
@@ -64,8 +67,7 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
             )
             if not means_it:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
-                i += 2
-                continue
+                skip_to = i + 2
         elif word == "like":
             if prev is None or punct[i - 1] or prev in _LIKE_BEFORE or (
                 nxt is not None and punct[i + 1]
@@ -78,9 +80,7 @@ def filler_spans(doc: Doc, single_fillers: Iterable[str]) -> list[Span]:
             after = low(i + 2)
             if after is None or punct[i + 2] or after in _PAUSE_AFTER:
                 spans.append(Span(doc, i, i + 2, label="FILLER"))
-                i += 2
-                continue
-        i += 1
+                skip_to = i + 2
     return spans
 
 
@@ -116,7 +116,8 @@ def repeat_spans(doc: Doc) -> list[Span]:
     count = len(at)
     while p < count:
         for n in range(MAX_RESTART_WORDS, 0, -1):
-            if p + 2 * n > count or not any(wordlike[p:p + n]):
+            # First words differ (nearly always): no slices made.
+            if p + 2 * n > count or said[p] != said[p + n] or not any(wordlike[p:p + n]):
                 continue
             if said[p:p + n] == said[p + n:p + 2 * n]:
                 for i in at[p:p + n]:
