@@ -92,11 +92,14 @@ class TurnCodeClassifier:
         evidence: list[list[str]] = []
         for i, c in enumerate(chosen):
             found: list[str] = []
-            if words is not None and words[i].nnz:
-                row = words[i]
-                weight = row.data * coef[c, block.start + row.indices]
+            # The row's entries read straight from the CSR arrays: indexing the matrix
+            # (words[i]) builds a new sparse matrix per turn, most of this method's time.
+            if words is not None and words.indptr[i] < words.indptr[i + 1]:
+                start, end = words.indptr[i], words.indptr[i + 1]
+                indices, data = words.indices[start:end], words.data[start:end]
+                weight = data * coef[c, block.start + indices]
                 order = np.argsort(-weight)[:EVIDENCE]
-                found = [str(self._vocabulary[row.indices[j]]) for j in order if weight[j] > 0]
+                found = [str(self._vocabulary[indices[j]]) for j in order if weight[j] > 0]
             evidence.append(found)
         dicts = [{code: round(float(p[classes.index(code)]), 4) if code in classes else 0.0
                   for code in self.labels} for p in proba]
