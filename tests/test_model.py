@@ -79,12 +79,43 @@ def test_bundled_model_is_loaded_by_default():
     assert mbt_nlp.load(rules_only=True).pipe_names[-1] == "mbt_profile"
 
 
-def test_saved_model_keeps_vocabularies_in_the_schema(small_model):
-    import zipfile
+def test_saved_model_is_arrays_read_without_unpickling(small_model):
+    folder = small_model / "mbt_classifier"
+    assert (folder / "model.npz").is_file() and (folder / "combiner.npz").is_file()
+    assert not list(folder.glob("*.skops"))
+    with np.load(folder / "model.npz", allow_pickle=False) as archive:
+        assert all(archive[key].dtype != object for key in archive.files)
 
-    # One archive entry per NumPy scalar made the bundled file 11 MB and slow to load.
-    with zipfile.ZipFile(small_model / "mbt_classifier" / "model.skops") as archive:
-        assert len(archive.namelist()) < 50
+
+def test_model_folder_of_an_older_version_still_loads(small_model, tmp_path):
+    # Folders written before the array format hold skops files: read safely, converted,
+    # and scored exactly as the same model saved as arrays.
+    import shutil
+
+    from mbt_nlp.learn.training import build_model
+    from mbt_nlp.pipeline.linear_model import from_sklearn
+    from mbt_nlp.pipeline.model_file import save_model, write_model
+
+    fitted = train_sklearn_like(build_model)
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder in (old, new):
+        shutil.copytree(small_model, folder)
+        for stale in (folder / "mbt_classifier").glob("*.npz"):
+            stale.unlink()
+    save_model(fitted, old / "mbt_classifier" / "model.skops")
+    write_model(from_sklearn(fitted), new / "mbt_classifier")
+    text = "If he cared he would have rung. Talk is cheap."
+    assert mbt_nlp.load(model=str(old))(text)._.mbt_proba == \
+        mbt_nlp.load(model=str(new))(text)._.mbt_proba
+
+
+def train_sklearn_like(build_model):
+    """A small scikit-learn model of the bundled kind, fitted on a few written sessions."""
+    from mbt_nlp.learn.corpus import load_corpus
+
+    files = sorted((WRITTEN / "w1").glob("*_s0[1-3].jsonl"))
+    corpus = load_corpus(mbt_nlp.load(rules_only=True), files)
+    return build_model().fit(corpus.X, corpus.units.labels)
 
 
 def test_model_with_foreign_type_is_refused(tmp_path):

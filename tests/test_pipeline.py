@@ -77,7 +77,7 @@ def test_n_process_two_matches_one(full):
 
 def test_full_pipeline_round_trip_with_classifier(full, tmp_path):
     full.to_disk(tmp_path / "pipe")
-    assert (tmp_path / "pipe" / "mbt_classifier" / "model.skops").is_file()
+    assert (tmp_path / "pipe" / "mbt_classifier" / "model.npz").is_file()
     loaded = spacy.load(tmp_path / "pipe")
     for text in TEXTS:
         assert loaded(text)._.mbt_proba == full(text)._.mbt_proba

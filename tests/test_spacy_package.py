@@ -23,8 +23,8 @@ def test_spacy_package_builds_an_installable_model(tmp_path):
     with tarfile.open(sdist) as archive:
         names = archive.getnames()
         setup = next(n for n in names if n.endswith("setup.cfg") or n.endswith("setup.py"))
-        assert any(n.endswith("mbt_intervention/model.skops") for n in names)
-        assert any(n.endswith("mbt_classifier/model.skops") for n in names)
+        assert any(n.endswith("mbt_intervention/model.npz") for n in names)
+        assert any(n.endswith("mbt_classifier/model.npz") for n in names)
         meta = next(n for n in names if n.endswith("meta.json"))
         assert "mbt-nlp" in archive.extractfile(meta).read().decode()
         assert setup

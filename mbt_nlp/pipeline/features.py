@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 
+import numpy as np
 from spacy.tokens import Doc
 
 from mbt_nlp.pipeline.extensions import SPANS_KEY
@@ -98,5 +99,16 @@ def doc_features(doc: Doc) -> dict[str, float]:
 
 
 def feature_rows(docs: Iterable[Doc]) -> list[dict[str, object]]:
-    """One row per Doc: the signals plus `text` (clean words), ready for a DataFrame."""
+    """One row per Doc: the signals plus `text` (clean words), ready for a DataFrame
+    (training)."""
     return [{"text": clean_text(doc), **doc_features(doc)} for doc in docs]
+
+
+def feature_matrix(docs: Sequence[Doc]) -> tuple[list[str], np.ndarray]:
+    """The same features for prediction: the texts, and the signals as one array whose
+    columns are `feature_names()`."""
+    names = feature_names()
+    signals = [doc_features(doc) for doc in docs]
+    matrix = np.array([[row[name] for name in names] for row in signals],
+                      dtype=np.float64).reshape(len(docs), len(names))
+    return [clean_text(doc) for doc in docs], matrix

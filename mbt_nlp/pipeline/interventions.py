@@ -12,8 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _TOKEN = re.compile(r"[a-z0-9']+|[?]")
 _SENTENCE = re.compile(r"[.!?]+(?:\s|$)")
@@ -47,8 +51,24 @@ def signals(text: str, previous: str | None) -> dict[str, float]:
     }
 
 
+def feature_columns(texts: Sequence[str], previous: Sequence[str | None]
+                    ) -> tuple[dict[str, list[str]], np.ndarray]:
+    """For prediction: the `text` and `previous` columns (words joined) and the SIGNALS
+    as one array, a row per clinician turn."""
+    columns = {"text": [" ".join(words(t)) for t in texts],
+               "previous": [" ".join(words(p)) for p in previous]}
+    matrix = np.array([[row[name] for name in SIGNALS]
+                       for row in (signals(t, p) for t, p in zip(texts, previous, strict=True))],
+                      dtype=np.float64).reshape(len(texts), len(SIGNALS))
+    return columns, matrix
+
+
 def feature_frame(texts: Sequence[str], previous: Sequence[str | None]) -> pd.DataFrame:
-    """One row per clinician turn: `text`, `previous` (the turn it answers) and SIGNALS."""
-    rows = [{"text": " ".join(w for w in words(t)), "previous": " ".join(words(p)),
-             **signals(t, p)} for t, p in zip(texts, previous, strict=True)]
-    return pd.DataFrame(rows, columns=["text", "previous", *SIGNALS])
+    """The same features as one DataFrame, for scikit-learn (training)."""
+    import pandas as pd
+
+    columns, matrix = feature_columns(texts, previous)
+    frame = pd.DataFrame(matrix, columns=list(SIGNALS))
+    frame.insert(0, "previous", columns["previous"])
+    frame.insert(0, "text", columns["text"])
+    return frame

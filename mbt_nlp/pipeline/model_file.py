@@ -1,8 +1,10 @@
-"""Save and load a classifier's scikit-learn model as a skops file, and its settings.
+"""A classifier's model file and its settings.
 
-skops loads without running code; only the exact classes in ALLOWED_TYPES are
-accepted on load (checked in the archive's schema), anything else fails
-closed before an object is built.
+Models are saved as arrays (pipeline/linear_model.py: one `.npz` read without
+unpickling). Model folders written by mbt-nlp before that hold a scikit-learn
+pipeline as a skops file: it is still read, safely, and converted. skops loads
+without running code; only the exact classes in ALLOWED_TYPES are accepted (checked
+in the archive's schema), anything else fails closed before an object is built.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from sklearn.pipeline import Pipeline
-
 from mbt_nlp.errors import ModelError
+from mbt_nlp.pipeline.linear_model import LINEAR_MODEL_FILE, LinearModel, from_sklearn
 
 # The exact classes our models are built of (base model and combiner), as skops names
 # them. No module prefixes and no functions: a FunctionTransformer over a NumPy helper
@@ -33,7 +34,8 @@ ALLOWED_TYPES = frozenset({
 })
 
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = LINEAR_MODEL_FILE
+SKOPS_SUFFIX = ".skops"  # the scikit-learn pipelines of model folders from before
 SETTINGS_FILE = "settings.json"  # a classifier's JSON settings, beside its model file
 
 
@@ -52,7 +54,24 @@ def read_settings(folder: str | Path, what: str) -> dict[str, Any]:
         raise ModelError(f"cannot read {what} settings ({type(err).__name__})", path) from None
 
 
-def save_model(model: Pipeline, path: str | Path) -> None:
+def read_model(folder: str | Path, stem: str = "model") -> LinearModel | None:
+    """The model `stem` in a component's folder: `stem.npz`, or a skops file of an
+    older model folder (checked, loaded and converted); None when there is neither."""
+    folder = Path(folder)
+    arrays, legacy = folder / f"{stem}.npz", folder / f"{stem}{SKOPS_SUFFIX}"
+    if arrays.is_file():
+        return LinearModel.load(arrays)
+    if legacy.is_file():
+        return from_sklearn(load_model(legacy))
+    return None
+
+
+def write_model(model: LinearModel, folder: str | Path, stem: str = "model") -> None:
+    model.save(Path(folder) / f"{stem}.npz")
+
+
+def save_model(model: Any, path: str | Path) -> None:
+    """A scikit-learn pipeline as a skops file (older model folders; tests of loading)."""
     import skops.io as sio
 
     # TfidfVectorizer keeps every term it dropped in `stop_words_`, only for introspection;
@@ -87,7 +106,7 @@ def _schema_types(path: Path) -> set[str]:
     return found
 
 
-def load_model(path: str | Path) -> Pipeline:
+def load_model(path: str | Path) -> Any:
     """Load a skops file whose every type is in ALLOWED_TYPES; refuse anything else
     before a single object is built."""
     import skops.io as sio
@@ -111,6 +130,6 @@ def load_model(path: str | Path) -> Pipeline:
         model = sio.load(path, trusted=sorted(types))
     except Exception as err:
         raise ModelError(f"not a loadable skops model file ({type(err).__name__})", path) from None
-    if not isinstance(model, Pipeline):
+    if type(model).__name__ != "Pipeline":
         raise ModelError(f"expected a scikit-learn Pipeline, got {type(model).__name__}", path)
     return model

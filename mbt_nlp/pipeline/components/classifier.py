@@ -1,10 +1,10 @@
 """`mbt_classifier`: features -> mode and probabilities for each turn.
 
-Holds a scikit-learn pipeline (saved as skops, loaded with an allowlist) and
-the settings that turn its output into a decision: the training prior, the
-target prior of real sessions, and the P(any mode) threshold. Writes
-`doc._.mbt_proba` ({label: probability}, adjusted to the target prior) and
-`doc._.mbt_mode`.
+Holds a linear model (pipeline/linear_model.py: arrays fitted by scikit-learn,
+saved without pickling) and the settings that turn its output into a decision:
+the training prior, the target prior of real sessions, and the P(any mode)
+threshold. Writes `doc._.mbt_proba` ({label: probability}, adjusted to the target
+prior) and `doc._.mbt_mode`.
 """
 
 from __future__ import annotations
@@ -14,28 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.extensions import register_extensions
-from mbt_nlp.pipeline.features import feature_rows
-from mbt_nlp.pipeline.model_file import (
-    MODEL_FILE,
-    load_model,
-    read_settings,
-    save_model,
-    write_settings,
-)
+from mbt_nlp.pipeline.features import feature_matrix, feature_names
+from mbt_nlp.pipeline.linear_model import LinearModel, from_sklearn
+from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.pipeline.stacking import stack_features
 from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.pipeline.windows import window_docs
 
-COMBINER_FILE = "combiner.skops"
+COMBINER = "combiner"  # file stem of the optional second-level model
 
 
 @Language.factory(
@@ -55,18 +49,18 @@ class ModeClassifier:
         register_extensions()
         self.name = name
         self.nlp = nlp  # to run a long turn's windows through the components before this one
-        self.model: Any = None
-        self.combiner: Any = None
+        self.model: LinearModel | None = None
+        self.combiner: LinearModel | None = None
         self.settings: dict[str, Any] = {}
 
     def set_model(self, model: Any, settings: Mapping[str, Any], combiner: Any = None) -> None:
         """The base model, its settings and, optionally, the combiner of turn and window
-        evidence (pipeline/stacking.py)."""
+        evidence (pipeline/stacking.py); fitted scikit-learn pipelines are converted."""
         missing = {"train_prior", "classes"} - set(settings)
         if missing:
             raise ModelError(f"classifier settings lack {sorted(missing)}")
-        self.model = model
-        self.combiner = combiner
+        self.model = _linear(model)
+        self.combiner = _linear(combiner) if combiner is not None else None
         self.settings = {"target_prior": dict(DEFAULT_PRIOR), "threshold": DEFAULT_THRESHOLD,
                          **settings}
 
@@ -99,11 +93,11 @@ class ModeClassifier:
         return {}
 
     def _base_proba(self, docs: list[Doc]) -> np.ndarray:
-        raw = self.model.predict_proba(pd.DataFrame(feature_rows(docs)))
-        out = np.zeros((len(docs), len(LABELS)))
-        for j, c in enumerate(self.model.classes_):
-            out[:, LABELS.index(str(c))] = raw[:, j]
-        return out
+        assert self.model is not None
+        texts, signals = feature_matrix(docs)
+        raw = self.model.predict_proba(
+            self.model.encode({"text": texts}, signals, feature_names()))
+        return _in_label_order(raw, self.model.classes)
 
     def _upstream(self) -> list[Any]:
         names = self.nlp.pipe_names
@@ -128,11 +122,9 @@ class ModeClassifier:
             doc.user_data["mbt_windows"] = [
                 (w.user_data["mbt_window"], row) for w, row in zip(ws, per_turn[-1], strict=True)]
             at += len(ws)
-        raw = self.combiner.predict_proba(stack_features(turns, per_turn))
-        out = np.zeros_like(turns)
-        for j, c in enumerate(self.combiner.classes_):
-            out[:, LABELS.index(str(c))] = raw[:, j]
-        return out
+        raw = self.combiner.predict_proba(
+            self.combiner.encode({}, stack_features(turns, per_turn)))
+        return _in_label_order(raw, self.combiner.classes)
 
     def predict(self, docs: list[Doc]) -> tuple[list[dict[str, float]], list[str]]:
         if self.model is None:
@@ -173,15 +165,27 @@ class ModeClassifier:
             raise ModelError("nothing to save: the classifier has no model")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        save_model(self.model, path / MODEL_FILE)
+        write_model(self.model, path)
         if self.combiner is not None:
-            save_model(self.combiner, path / COMBINER_FILE)
+            write_model(self.combiner, path, COMBINER)
         write_settings(path, self.settings)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ModeClassifier:
         path = Path(path)
         settings = read_settings(path, "classifier")
-        combiner = (load_model(path / COMBINER_FILE) if (path / COMBINER_FILE).is_file()
-                    else None)
-        self.set_model(load_model(path / MODEL_FILE), settings, combiner)
+        model = read_model(path)
+        if model is None:
+            raise ModelError("no model file", path / "model.npz")
+        self.set_model(model, settings, read_model(path, COMBINER))
         return self
+
+
+def _linear(model: Any) -> LinearModel:
+    return model if isinstance(model, LinearModel) else from_sklearn(model)
+
+
+def _in_label_order(raw: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros((len(raw), len(LABELS)))
+    for j, c in enumerate(classes):
+        out[:, LABELS.index(c)] = raw[:, j]
+    return out

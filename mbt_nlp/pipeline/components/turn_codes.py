@@ -2,11 +2,12 @@
 `mbt_intervention` (the codebook's clinician codes) and `mbt_codes` (a research
 group's own codes).
 
-Holds a scikit-learn pipeline (skops, exact-class allowlist) over the features of
-pipeline/interventions.py (the turn's words and characters, the words of the turn
-it answers, shape signals). For every Doc of its role it writes the code, the
-probability of every code and the evidence: the word n-grams that pushed most
-towards the chosen code (their weight in the linear model times their value).
+Holds a linear model (pipeline/linear_model.py: fitted by scikit-learn, saved as
+arrays) over the features of pipeline/interventions.py (the turn's words and
+characters, the words of the turn it answers, shape signals). For every Doc of
+its role it writes the code, the probability of every code and the evidence: the
+word n-grams that pushed most towards the chosen code (their weight in the linear
+model times their value).
 """
 
 from __future__ import annotations
@@ -23,16 +24,12 @@ from spacy.util import minibatch
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
-from mbt_nlp.pipeline.interventions import feature_frame
-from mbt_nlp.pipeline.model_file import (
-    MODEL_FILE,
-    load_model,
-    read_settings,
-    save_model,
-    write_settings,
-)
+from mbt_nlp.pipeline.interventions import SIGNALS, feature_columns
+from mbt_nlp.pipeline.linear_model import LinearModel, TfidfBlock, from_sklearn
+from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 
 EVIDENCE = 3  # n-grams shown per turn
+EVIDENCE_BLOCK = "words"  # the model's block of the turn's word n-grams
 
 
 class TurnCodeClassifier:
@@ -44,7 +41,7 @@ class TurnCodeClassifier:
     def __init__(self, nlp: Language, name: str) -> None:
         register_extensions()
         self.name = name
-        self.model: Any = None
+        self.model: LinearModel | None = None
         self.settings: dict[str, Any] = {}
         self._vocabulary: np.ndarray | None = None
 
@@ -60,46 +57,48 @@ class TurnCodeClassifier:
         """Refuse settings that do not fit this component (subclasses)."""
 
     def set_model(self, model: Any, settings: Mapping[str, Any]) -> None:
+        """A LinearModel (or a fitted scikit-learn pipeline, converted) and its settings."""
         self.check_settings(settings)
+        linear = model if isinstance(model, LinearModel) else from_sklearn(model)
         old, self.settings = self.settings, dict(settings)
-        unknown = {str(c) for c in model.classes_} - set(self.labels)
+        unknown = set(linear.classes) - set(self.labels)
         if unknown:
             self.settings = old
             raise ModelError(f"{self.name}: the model has codes outside its codebook: "
                              f"{sorted(unknown)}")
-        self.model = model
-        words = model.named_steps["features"].named_transformers_["words"]
-        self._vocabulary = np.asarray(words.get_feature_names_out())
+        words = linear.block(EVIDENCE_BLOCK) if EVIDENCE_BLOCK in linear.offsets else None
+        if not isinstance(words, TfidfBlock):
+            self.settings = old
+            raise ModelError(f"{self.name}: the model has no {EVIDENCE_BLOCK!r} n-gram block")
+        self.model = linear
+        self._vocabulary = np.asarray(words.terms, dtype=object)
 
     def rule_reasons(self) -> dict[str, str]:
         return {}
 
     def predict(self, texts: list[str], previous: list[str | None]
                 ) -> tuple[list[str], list[dict[str, float]], list[list[str]]]:
-        frame = feature_frame(texts, previous)
-        features = self.model.named_steps["features"]
-        classifier = self.model.named_steps["classifier"]
-        X = features.transform(frame)
-        proba = classifier.predict_proba(X)
-        classes = [str(c) for c in classifier.classes_]
+        assert self.model is not None
+        columns, signals = feature_columns(texts, previous)
+        encoded = self.model.encode(columns, signals, SIGNALS)
+        proba = self.model.predict_proba(encoded)
+        classes = list(self.model.classes)
         chosen = proba.argmax(axis=1)
-        block = features.output_indices_["words"]
-        words = X[:, block.start:block.stop].tocsr() if hasattr(X, "tocsr") else None
+        indptr, indices, values = encoded.sparse[EVIDENCE_BLOCK]
+        offset = self.model.offsets[EVIDENCE_BLOCK]
         # A binary logistic regression has one row of weights, for the second class.
-        coef = classifier.coef_
+        coef = self.model.coef
         if coef.shape[0] == 1:
             coef = np.vstack([-coef[0], coef[0]])
         evidence: list[list[str]] = []
         for i, c in enumerate(chosen):
+            start, end = indptr[i], indptr[i + 1]
             found: list[str] = []
-            # The row's entries read straight from the CSR arrays: indexing the matrix
-            # (words[i]) builds a new sparse matrix per turn, most of this method's time.
-            if words is not None and words.indptr[i] < words.indptr[i + 1]:
-                start, end = words.indptr[i], words.indptr[i + 1]
-                indices, data = words.indices[start:end], words.data[start:end]
-                weight = data * coef[c, block.start + indices]
+            if start < end:
+                row, data = indices[start:end], values[start:end]
+                weight = data * coef[c, offset + row]
                 order = np.argsort(-weight)[:EVIDENCE]
-                found = [str(self._vocabulary[indices[j]]) for j in order if weight[j] > 0]
+                found = [str(self._vocabulary[row[j]]) for j in order if weight[j] > 0]
             evidence.append(found)
         dicts = [{code: round(float(p[classes.index(code)]), 4) if code in classes else 0.0
                   for code in self.labels} for p in proba]
@@ -132,10 +131,13 @@ class TurnCodeClassifier:
             raise ModelError(f"nothing to save: {self.name} has no model")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        save_model(self.model, path / MODEL_FILE)
+        write_model(self.model, path)
         write_settings(path, self.settings)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TurnCodeClassifier:
         path = Path(path)
-        self.set_model(load_model(path / MODEL_FILE), read_settings(path, self.name))
+        model = read_model(path)
+        if model is None:
+            raise ModelError("no model file", path / "model.npz")
+        self.set_model(model, read_settings(path, self.name))
         return self
