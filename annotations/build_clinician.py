@@ -11,7 +11,9 @@ in raw/<writer>_intended.tsv so that labellers never see them. Every sampled
 clinician turn (raw/sample.tsv, raw/items*.jsonl) is labelled twice, blind, and
 each disagreement adjudicated (raw/adjudication*.tsv); `build` writes the codes as
 `intervention` into the session files of written/, spoken/ and clinician/sessions/
-and the agreement figures to raw/agreement.json.
+and the agreement figures to raw/agreement.json. The rev16 interview hosts' codes
+(sample_clinician.py HOSTS) go to clinician/hosts/<episode>.jsonl, the episode with the
+host as clinician: real speech, kept out of training as a check of the classifier.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from collections import Counter
 from pathlib import Path
 
 from draft_tools import drafts
+from sample_clinician import HOSTS, host_rows
 
 HERE = Path(__file__).resolve().parent
 PART = HERE / "clinician"
 RAW = PART / "raw"
 SESSIONS = PART / "sessions"
+HOST_FILES = PART / "hosts"
 CODES = ("validation", "exploration", "challenge", "affect_focus", "relationship",
          "argue", "content_focus", "join_pretend", "doing", "other")
 
@@ -142,6 +146,17 @@ def build() -> None:
                     seen.add(key) if key in codes else None
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                             encoding="utf-8")
+    HOST_FILES.mkdir(exist_ok=True)
+    for session in HOSTS:
+        rows = host_rows(session)
+        for row in rows:
+            key = f"{row['session']}:{row['turn']}"
+            row["label"] = row["secondary"] = None  # the mode sample lives in rev16/
+            row.pop("coded", None)
+            row["intervention"] = codes.get(key) if row["role"] == "clinician" else None
+            seen.add(key) if key in codes else None
+        (HOST_FILES / f"{session}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     missing = set(codes) - seen
     if missing:
         raise SystemExit(f"{len(missing)} coded turns not found, e.g. {sorted(missing)[:3]}")

@@ -1,6 +1,8 @@
 """Draw the clinician turns to label with the intervention codes (GUIDELINE.md section 8).
 
     python annotations/sample_clinician.py
+    python annotations/sample_clinician.py rest   # every turn not yet sampled
+    python annotations/sample_clinician.py hosts  # rev16 interview hosts (HOSTS)
 
 Writes annotations/clinician/raw/sample.tsv (id, part, after: the label of the
 client turn before it) and raw/items.jsonl, the blind items the labellers see:
@@ -24,6 +26,11 @@ MODES = {"psychic_equivalence", "teleological", "pretend"}
 WRITTEN_AFTER_MODE = 900
 AFTER_OTHER = {"written": 350, "spoken": 450}
 FULL_WRITERS: set[str] = set()
+REST_ROUND = "r4"
+# The rev16 episodes where a host interviews a guest about their own life (eating-
+# disorder and alcohol recovery), and the host's speaker label: the only podcast
+# turns that answer a person's account of themselves, as a clinician's do.
+HOSTS = {"rev16_23": "Speaker 1", "rev16_32": "Speaker 1"}
 
 
 def sessions(part: str) -> list[list[dict]]:
@@ -82,5 +89,48 @@ def main() -> None:
     print(f"{len(chosen)} clinician turns sampled")
 
 
+def rest() -> None:
+    """Every clinician turn of the written and spoken parts outside the sample, as one
+    set of blind items per writer (raw/items_r4_<writer>.jsonl), so that the whole of
+    both parts is coded; each set is labelled and adjudicated like the sample."""
+    sampled = {line.split("\t")[0] for line in
+               (OUT / "sample.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    by_writer: dict[str, list[dict]] = {}
+    for part in ("written", "spoken"):
+        for rows in sessions(part):
+            for i, row in enumerate(rows):
+                entry = item(rows, i)
+                if row["role"] == "clinician" and entry["id"] not in sampled:
+                    by_writer.setdefault(row["writer"], []).append(entry)
+    for writer, entries in sorted(by_writer.items()):
+        (OUT / f"items_{REST_ROUND}_{writer}.jsonl").write_text(
+            "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries),
+            encoding="utf-8")
+        print(f"{writer}: {len(entries)} clinician turns")
+
+
+def host_rows(session: str) -> list[dict]:
+    """A rev16 episode with the host as clinician and everyone else as client."""
+    path = HERE / "rev16" / f"{session}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [dict(r, role="clinician" if r["speaker"] == HOSTS[session] else "client")
+            for r in rows]
+
+
+def hosts() -> None:
+    """Every host turn of the HOSTS episodes that answers someone (not the opening),
+    as blind items (raw/items_r4_rev16_hosts.jsonl)."""
+    entries = []
+    for session in HOSTS:
+        rows = host_rows(session)
+        entries += [item(rows, i) for i, row in enumerate(rows)
+                    if i and row["role"] == "clinician"]
+    (OUT / f"items_{REST_ROUND}_rev16_hosts.jsonl").write_text(
+        "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
+    print(f"rev16 hosts: {len(entries)} turns")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    {"rest": rest, "hosts": hosts}.get(sys.argv[1] if sys.argv[1:] else "", main)()

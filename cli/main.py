@@ -352,6 +352,13 @@ def default_intervention_paths() -> list[Path]:
             if p.exists()]
 
 
+def held_out_intervention_paths() -> list[Path]:
+    """Coded turns kept out of training, to check the intervention classifier on real
+    speech: the rev16 interview hosts (annotations/clinician/hosts)."""
+    hosts = Path(__file__).resolve().parents[1] / "annotations" / "clinician" / "hosts"
+    return [hosts] if hosts.exists() else []
+
+
 @app.command()
 def train(
     annotations: AnnotationsArg = None,
@@ -528,8 +535,11 @@ def evaluate(
                                  realistic,
                                  seed=seed, full=not quick)
         clinician_turns = load_clinician_turns(default_intervention_paths())
+        hosts = held_out_intervention_paths()
         if len(set(clinician_turns.codes)) >= 2:
-            results["interventions"] = evaluate_interventions(clinician_turns, seed=seed)
+            results["interventions"] = evaluate_interventions(
+                clinician_turns, seed=seed,
+                held_out=load_clinician_turns(hosts) if hosts else None)
     except (MbtError, ValueError) as err:
         raise fail(err) from None
     typer.echo(format_report(results))

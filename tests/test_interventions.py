@@ -197,3 +197,23 @@ def test_evaluation_splits_the_figures_by_part(tmp_path):
     assert set(parts) == {"written", "sessions"}
     assert sum(p["n"] for p in parts.values()) == len(turns)
     assert "part `written`" in format_interventions(results)
+
+
+def test_held_out_turns_are_scored_by_a_model_that_never_saw_them():
+    from mbt_nlp.learn.interventions import evaluate_interventions, format_interventions
+
+    train = synthetic_turns(copies=4)
+    check = ClinicianTurns([], [], [], [], [])
+    for code, text in (("argue", "that's not true he loves you"), ("other", "mm-hm"),
+                       ("doing", "i'll ring you tonight")):
+        check.texts.append(text)
+        check.previous.append("he hates me")
+        check.codes.append(code)
+        check.sessions.append("rev16_23")
+        check.writers.append("rev16:Food Psych")
+    results = evaluate_interventions(train, held_out=check)
+    held = results["held_out"]
+    assert held["n"] == 3 and held["codes"] == {"argue": 1, "other": 1, "doing": 1}
+    assert held["accuracy"] == 1.0  # the phrasings are the training ones, nearly word for word
+    assert "held out: never trained on" in format_interventions(results)
+    assert "held_out" not in evaluate_interventions(train)

@@ -38,8 +38,12 @@ def fit(turns: CodedTurns, C: float = DEFAULT_C, seed: int = 0) -> Pipeline:
     return fit_codes(turns, C, seed)
 
 
-def evaluate_interventions(turns: CodedTurns, seed: int = 0) -> dict[str, Any]:
-    return evaluate_codes(turns, INTERVENTIONS, RISKY_INTERVENTIONS, seed=seed)
+def evaluate_interventions(turns: CodedTurns, seed: int = 0,
+                           held_out: CodedTurns | None = None) -> dict[str, Any]:
+    """`held_out`: coded turns kept out of training (the rev16 interview hosts: real
+    speech), scored by the model fitted on all of `turns`."""
+    return evaluate_codes(turns, INTERVENTIONS, RISKY_INTERVENTIONS, seed=seed,
+                          held_out=held_out)
 
 
 def format_interventions(results: dict[str, Any]) -> str:

@@ -159,9 +159,12 @@ def report(codes: Sequence[str], proba: np.ndarray, labels: Sequence[str],
     pred_group = np.isin(predicted, group)
     group_score = proba[:, [labels.index(c) for c in group]].sum(axis=1)
     correct = np.asarray(predicted) == np.asarray(codes)
+    # Macro-F1 over the codes that occur: a held-out set without some codes (real
+    # speech) would otherwise count each absent code as an F1 of 0.
+    present = [c for c in labels if c in set(codes)]
     return {
         "n": len(codes),
-        "macro_f1": round(float(f1_score(codes, predicted, labels=labels, average="macro",
+        "macro_f1": round(float(f1_score(codes, predicted, labels=present, average="macro",
                                          zero_division=0)), 4),
         "accuracy": round(float(correct.mean()), 4),
         "group_f1": round(float(f1_score(gold_group, pred_group, zero_division=0)), 4),
@@ -174,8 +177,9 @@ def report(codes: Sequence[str], proba: np.ndarray, labels: Sequence[str],
 
 
 def evaluate_codes(turns: CodedTurns, labels: Sequence[str], group: Sequence[str],
-                   seed: int = 0) -> dict[str, Any]:
-    """Session-grouped 5-fold CV and leave-one-writer-out (writer, coder or session)."""
+                   seed: int = 0, held_out: CodedTurns | None = None) -> dict[str, Any]:
+    """Session-grouped 5-fold CV and leave-one-writer-out (writer, coder or session);
+    `held_out`: turns never trained on, scored by a model fitted on all of `turns`."""
     counts = Counter(turns.codes)
     results: dict[str, Any] = {
         "turns": len(turns), "sessions": len(set(turns.sessions)),
@@ -196,6 +200,14 @@ def evaluate_codes(turns: CodedTurns, labels: Sequence[str], group: Sequence[str
                 r = report(list(np.asarray(turns.codes)[mask]), proba[mask], labels, group)
                 results[scheme]["by_part"][part] = {k: r[k] for k in
                                                     ("n", "macro_f1", "accuracy", "group_f1")}
+    if held_out is not None and len(held_out):
+        model = fit(turns, seed=seed)
+        proba = np.zeros((len(held_out), len(labels)))
+        scored = model.predict_proba(feature_frame(held_out.texts, held_out.previous))
+        for j, c in enumerate(model.classes_):
+            proba[:, list(labels).index(str(c))] = scored[:, j]
+        results["held_out"] = report(held_out.codes, proba, labels, group)
+        results["held_out"]["codes"] = dict(Counter(held_out.codes))
     return results
 
 
@@ -204,11 +216,13 @@ def format_codes(results: dict[str, Any], title: str, group_name: str) -> str:
              f"{results['turns']} coded turns, {results['sessions']} sessions, "
              f"{results['writers']} writers; codes: "
              + ", ".join(f"{c} {n}" for c, n in results["codes"].items()), ""]
-    for scheme in ("session_cv", "leave_one_writer_out"):
+    for scheme in ("session_cv", "leave_one_writer_out", "held_out"):
         if scheme not in results:
             continue
         r = results[scheme]
-        lines += [f"### {scheme}", "",
+        title = ("held out: never trained on, scored by the model fitted on all the rest"
+                 if scheme == "held_out" else scheme)
+        lines += [f"### {title}", "",
                   f"macro-F1 {r['macro_f1']} · accuracy {r['accuracy']} · {group_name} "
                   f"vs rest F1 {r['group_f1']} · ECE (top code) "
                   f"{r['calibration_top_code']['ece']} · ECE ({group_name}) "
