@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from operator import is_not
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ FORMAT = "mbt-linear/1"
 LINEAR_MODEL_FILE = "model.npz"
 ANALYZERS = ("word", "char_wb")
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn normalises before char n-grams
+WORD_CACHE = 200_000  # distinct words whose char n-gram columns are kept per block
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,36 @@ class TfidfBlock:
         return lambda text: _word_ngrams(tokens(text.lower()), low, high)
 
     def encode(self, texts: Sequence[str], vocabulary: Mapping[str, int],
-               analyze: Callable[[str], list[str]]
+               analyze: Callable[[str], list[str]],
+               word_columns: dict[str, list[int]] | None = None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR arrays (indptr, indices, data) of the block, indices sorted in each row."""
+        """CSR arrays (indptr, indices, data) of the block, indices sorted in each row.
+
+        `word_columns`: for `char_wb`, a cache of each word's n-gram columns. Its n-grams
+        never cross a space, so a text's counts are the sum of its words' and the
+        slicing and lookups are done once per distinct word, not once per occurrence."""
         indptr = [0]
         indices: list[int] = []
         counts: list[int] = []
+        known = partial(is_not, None)
         for text in texts:
-            row: dict[int, int] = {}
-            for gram in analyze(text):
-                j = vocabulary.get(gram)
-                if j is not None:
-                    row[j] = row.get(j, 0) + 1
-            for j in sorted(row):
-                indices.append(j)
-                counts.append(row[j])
+            # Counter, map and filter count in C: this loop runs once per n-gram.
+            if word_columns is not None:
+                found: list[int] = []
+                for word in text.lower().split():
+                    columns = word_columns.get(word)
+                    if columns is None:
+                        if len(word_columns) >= WORD_CACHE:
+                            word_columns.clear()  # bounded memory over any corpus
+                        columns = list(filter(known, map(vocabulary.get, analyze(word))))
+                        word_columns[word] = columns
+                    found += columns
+                row = Counter(found)
+            else:
+                row = Counter(filter(known, map(vocabulary.get, analyze(text))))
+            columns = sorted(row)
+            indices += columns
+            counts += map(row.__getitem__, columns)
             indptr.append(len(indices))
         index = np.asarray(indices, dtype=np.int64)
         data = np.asarray(counts, dtype=np.float64)
@@ -127,6 +146,9 @@ class LinearModel:
                               for b in self.blocks if isinstance(b, TfidfBlock)}
         self._analyzers = {b.name: b.analyzer_function() for b in self.blocks
                            if isinstance(b, TfidfBlock)}
+        self._word_columns: dict[str, dict[str, list[int]]] = {
+            b.name: {} for b in self.blocks
+            if isinstance(b, TfidfBlock) and b.analyzer == "char_wb"}
         _check_shapes(self)
 
     def block(self, name: str) -> Block:
@@ -149,7 +171,8 @@ class LinearModel:
         for b in self.blocks:
             if isinstance(b, TfidfBlock):
                 encoded.sparse[b.name] = b.encode(texts[b.column], self._vocabularies[b.name],
-                                                  self._analyzers[b.name])
+                                                  self._analyzers[b.name],
+                                                  self._word_columns.get(b.name))
             else:
                 if numbers is None:
                     raise ValueError(f"block {b.name!r} needs numeric features")
