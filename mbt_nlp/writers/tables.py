@@ -22,15 +22,24 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe
-    (OWASP's rule); numbers are left alone, so negative scores stay numbers."""
+    (OWASP's rule); numbers are left alone, so negative scores stay numbers. Columns
+    with no such cell (nearly all) are not touched, nor copied."""
     def safe(value: Any) -> Any:
         return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
             else value
 
+    risky = []
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        if any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values.tolist()):
+            risky.append(column)
+    if not risky:
+        return frame
     out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe)
+    for column in risky:
+        out[column] = out[column].map(safe)
     return out
 
 
