@@ -38,8 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
-from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.language import Language
 
 from mbt_nlp.annotation.turns import annotate_turns, has_classifier
@@ -146,6 +144,8 @@ def signals(proba: np.ndarray, train_prior: Mapping[str, float],
 
 def to_ranks(values: np.ndarray) -> np.ndarray:
     """Each value's rank among all, scaled to 0-1 (ties share their average rank)."""
+    from scipy.stats import rankdata  # here: `mbt` and its batch workers import this module
+
     if len(values) < 2:
         return np.ones(len(values))
     return (rankdata(values) - 1) / (len(values) - 1)
@@ -158,6 +158,8 @@ def combined(raw: Mapping[str, np.ndarray], weights: Weights) -> np.ndarray:
 
 def _similarity_matrix(texts: Sequence[str]):
     """L2-normalised TF-IDF rows (a row's dot product with another is their cosine)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     try:
         return TfidfVectorizer(sublinear_tf=True).fit_transform(texts)
     except ValueError:  # no word in any text (all empty or punctuation)
