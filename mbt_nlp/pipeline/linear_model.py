@@ -33,7 +33,7 @@ FORMAT = "mbt-linear/1"
 LINEAR_MODEL_FILE = "model.npz"
 ANALYZERS = ("word", "char_wb")
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn normalises before char n-grams
-WORD_CACHE = 200_000  # distinct words whose char n-gram columns are kept per block
+WORD_CACHE = 20_000  # distinct words whose char n-gram columns are kept per block (a few MB)
 
 
 @dataclass(frozen=True)
