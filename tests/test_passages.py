@@ -141,6 +141,9 @@ def test_stages_run_one_at_a_time_give_the_records_of_the_lazy_run(full_nlp):
     assert len(docs) == len(turns) + 2  # every line, and each split message joined
     for _, proc in full_nlp.pipeline:
         docs = list(proc.pipe(docs))
+    # A joined passage is made for its mode only: risk words are read on its lines.
+    assert [d._.mbt_joined for d in docs].count(True) == 2
+    assert all((d._.mbt_risk is None) == d._.mbt_joined for d in docs)
     staged = [record for record, _ in records_from_docs(full_nlp, docs, queue)]
     assert not queue
     assert staged == list(annotate_turns(full_nlp, turns))

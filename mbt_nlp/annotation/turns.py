@@ -101,7 +101,9 @@ def passage_docs(nlp: Language, turns: Iterable[Turn],
             previous[session] = line.text
         if joined:
             queue.append((passage, None))
-            yield _make_doc(nlp, passage.text, before)
+            doc = _make_doc(nlp, passage.text, before)
+            doc._.mbt_joined = True
+            yield doc
 
 
 def records_from_docs(nlp: Language, docs: Iterable[Doc],

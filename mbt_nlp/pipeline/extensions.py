@@ -20,6 +20,9 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Set by the caller: this line is judged with its passage (passages.py), so the
     # classifier leaves it alone and the passage's mode is given to it afterwards.
     "mbt_in_passage": {"default": False},
+    # Set by the caller: this Doc is a passage's lines joined, made only for the
+    # classifier's mode; its lines carry everything else (risk words are not read).
+    "mbt_joined": {"default": False},
     # Set by the caller: this turn gets no mode (a clinician turn, unless asked), so the
     # classifier does not spend time on it.
     "mbt_unlabelled": {"default": False},

@@ -95,6 +95,8 @@ class RiskWords(ErrorHandling):
         return spans, mentions
 
     def __call__(self, doc: Doc) -> Doc:
+        if doc._.mbt_joined:  # a passage's lines joined: each line has its own risk words
+            return doc
         error_handler = self.get_error_handler()
         try:
             doc.spans[RISK_KEY], doc._.mbt_risk = self.find(doc)
