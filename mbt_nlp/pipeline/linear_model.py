@@ -378,6 +378,11 @@ def _scaled_block(name: str, columns: Any, scaler: Any) -> ScaledBlock:
                        np.asarray(scaler.scale_, dtype=np.float64))
 
 
+def as_linear(model: Any) -> LinearModel:
+    """A LinearModel as it is; a fitted scikit-learn pipeline of ours, converted."""
+    return model if isinstance(model, LinearModel) else from_sklearn(model)
+
+
 def from_sklearn(model: Any) -> LinearModel:
     """A fitted Pipeline of ours -> LinearModel: [("features", ColumnTransformer of
     TfidfVectorizer / StandardScaler), (_, LogisticRegression)] or [(_, StandardScaler),

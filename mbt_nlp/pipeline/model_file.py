@@ -54,15 +54,19 @@ def read_settings(folder: str | Path, what: str) -> dict[str, Any]:
         raise ModelError(f"cannot read {what} settings ({type(err).__name__})", path) from None
 
 
-def read_model(folder: str | Path, stem: str = "model") -> LinearModel | None:
+def read_model(folder: str | Path, stem: str = "model", *,
+               required: bool = False) -> LinearModel | None:
     """The model `stem` in a component's folder: `stem.npz`, or a skops file of an
-    older model folder (checked, loaded and converted); None when there is neither."""
+    older model folder (checked, loaded and converted). None when there is neither,
+    or, if `required`, a ModelError naming the file."""
     folder = Path(folder)
     arrays, legacy = folder / f"{stem}.npz", folder / f"{stem}{SKOPS_SUFFIX}"
     if arrays.is_file():
         return LinearModel.load(arrays)
     if legacy.is_file():
         return from_sklearn(load_model(legacy))
+    if required:
+        raise ModelError("no model file", arrays)
     return None
 
 

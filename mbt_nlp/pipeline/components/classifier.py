@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
 
 from mbt_nlp.errors import ModelError
+from mbt_nlp.pipeline.components.error_handling import Batched
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
-from mbt_nlp.pipeline.linear_model import LinearModel, from_sklearn
+from mbt_nlp.pipeline.linear_model import LinearModel, as_linear
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
 from mbt_nlp.pipeline.resources import LABELS
@@ -42,7 +42,7 @@ def make_classifier(nlp: Language, name: str) -> ModeClassifier:
     return ModeClassifier(nlp, name)
 
 
-class ModeClassifier:
+class ModeClassifier(Batched):
     """Wraps the trained model; a fresh instance has none until `from_disk` or `set_model`."""
 
     def __init__(self, nlp: Language, name: str = "mbt_classifier") -> None:
@@ -59,8 +59,8 @@ class ModeClassifier:
         missing = {"train_prior", "classes"} - set(settings)
         if missing:
             raise ModelError(f"classifier settings lack {sorted(missing)}")
-        self.model = _linear(model)
-        self.combiner = _linear(combiner) if combiner is not None else None
+        self.model = as_linear(model)
+        self.combiner = as_linear(combiner) if combiner is not None else None
         self.settings = {"target_prior": dict(DEFAULT_PRIOR), "threshold": DEFAULT_THRESHOLD,
                          **settings}
 
@@ -143,13 +143,6 @@ class ModeClassifier:
                  for row in proba]
         return dicts, modes
 
-    def __call__(self, doc: Doc) -> Doc:
-        return next(iter(self.pipe([doc])))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1024) -> Iterable[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            yield from self._label(list(batch))
-
     def _label(self, docs: list[Doc]) -> list[Doc]:
         judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
         if not judged:
@@ -173,15 +166,9 @@ class ModeClassifier:
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ModeClassifier:
         path = Path(path)
         settings = read_settings(path, "classifier")
-        model = read_model(path)
-        if model is None:
-            raise ModelError("no model file", path / "model.npz")
+        model = read_model(path, required=True)
         self.set_model(model, settings, read_model(path, COMBINER))
         return self
-
-
-def _linear(model: Any) -> LinearModel:
-    return model if isinstance(model, LinearModel) else from_sklearn(model)
 
 
 def _in_label_order(raw: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:

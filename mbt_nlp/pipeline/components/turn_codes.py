@@ -19,20 +19,20 @@ from typing import Any
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
 
 from mbt_nlp.errors import ModelError
+from mbt_nlp.pipeline.components.error_handling import Batched
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.interventions import SIGNALS, feature_columns
-from mbt_nlp.pipeline.linear_model import LinearModel, TfidfBlock, from_sklearn
+from mbt_nlp.pipeline.linear_model import LinearModel, TfidfBlock, as_linear
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 
 EVIDENCE = 3  # n-grams shown per turn
 EVIDENCE_BLOCK = "words"  # the model's block of the turn's word n-grams
 
 
-class TurnCodeClassifier:
+class TurnCodeClassifier(Batched):
     """Subclasses say which extension prefix they write (`attr`) and, through
     `labels`/`role`, which codes and turns."""
 
@@ -59,7 +59,7 @@ class TurnCodeClassifier:
     def set_model(self, model: Any, settings: Mapping[str, Any]) -> None:
         """A LinearModel (or a fitted scikit-learn pipeline, converted) and its settings."""
         self.check_settings(settings)
-        linear = model if isinstance(model, LinearModel) else from_sklearn(model)
+        linear = as_linear(model)
         old, self.settings = self.settings, dict(settings)
         unknown = set(linear.classes) - set(self.labels)
         if unknown:
@@ -104,13 +104,6 @@ class TurnCodeClassifier:
                   for code in self.labels} for p in proba]
         return [classes[c] for c in chosen], dicts, evidence
 
-    def __call__(self, doc: Doc) -> Doc:
-        return next(iter(self.pipe([doc])))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1024) -> Iterable[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            yield from self._label(list(batch))
-
     def _label(self, docs: list[Doc]) -> list[Doc]:
         if self.model is None:
             raise ModelError(f"{self.name} has no trained model (train one with mbt train)")
@@ -136,8 +129,6 @@ class TurnCodeClassifier:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TurnCodeClassifier:
         path = Path(path)
-        model = read_model(path)
-        if model is None:
-            raise ModelError("no model file", path / "model.npz")
+        model = read_model(path, required=True)
         self.set_model(model, read_settings(path, self.name))
         return self
