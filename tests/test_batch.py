@@ -174,6 +174,23 @@ def test_jobs_two_gives_the_same_records(tmp_path):
         tmp_path / "two" / "session.jsonl")
 
 
+def test_the_main_process_of_a_run_with_workers_never_loads_the_pipeline(tmp_path):
+    # Workers tag; the run only schedules. spaCy and pandas in it cost about a second
+    # of start-up that the workers wait for (--jobs 2 was 0.8 of the machine's ceiling).
+    src = corpus(tmp_path)
+    code = ("import atexit, sys; from mbt_nlp.cli.main import app; "
+            "atexit.register(lambda: print('LOADED', sorted(m for m in ('spacy', 'pandas', "
+            "'sklearn') if m in sys.modules))); app()")
+    done = subprocess.run(
+        [sys.executable, "-c", code, "tag", str(src), "--out-dir", str(tmp_path / "out"),
+         "--format", "jsonl", "--format", "csv", "--quiet", "--rules-only", "--jobs", "2"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr  # the corpus has three bad files
+    assert "LOADED []" in done.stdout, done.stdout
+    assert len(read_jsonl(tmp_path / "out" / "session.jsonl")) == 24
+    assert len(pd.read_csv(tmp_path / "out" / "_all_markers.csv")) > 0
+
+
 def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
     src = corpus(tmp_path)
     (src / "sub" / "two.csv").write_text(

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-import pandas as pd
-
-from mbt_nlp.writers.tables import neutralise_formulas
+from mbt_nlp.writers.formulas import FORMULA_STARTS, neutralised
 
 Part = tuple[str, Path]  # (output name, that output's table)
 Parts = Callable[[], Iterable[Part]]  # read twice: columns first, then rows
-# Parts are joined in batches of this many rows or parts, whichever comes first: a frame
-# costs tens of kB even for two rows, and most inputs are small.
+# Parquet parts are joined in row groups of this many rows or parts, whichever comes
+# first: a table costs tens of kB even for two rows, and most inputs are small.
 ROWS_PER_BATCH = 20_000
 PARTS_PER_BATCH = 100
 
@@ -36,36 +36,88 @@ def join_tables(parts: Parts, target: Path, fmt: str, *, raw_cells: bool = False
 
 
 def _join_csv(parts: Parts, target: Path, raw_cells: bool) -> None:
+    """The parts' rows copied as text, each behind its quoted output name: a cell reads
+    exactly as in its own file (a session "007" stays text, no number is re-formatted)
+    and nothing is parsed into a frame. A part whose columns differ from the union's
+    has its cells moved to their columns, the others left empty (as pandas writes NaN)."""
     columns = {"output": None}  # an ordered set
     for _, path in parts():
         with path.open(newline="", encoding="utf-8") as handle:
             columns.update(dict.fromkeys(next(csv.reader(handle), [])))
+    union = list(columns)
     with target.open("w", encoding="utf-8", newline="") as out:
-        header = True
-        for frame in _frames(parts):
-            frame = frame.reindex(columns=list(columns))
-            if not raw_cells:  # the output name, too, may start like a formula ("-x.txt")
-                frame = neutralise_formulas(frame)
-            frame.to_csv(out, index=False, header=header, quoting=csv.QUOTE_NONNUMERIC)
-            header = False
-        if header:  # no part: the header alone
-            pd.DataFrame(columns=list(columns)).to_csv(out, index=False)
+        out.write(",".join(map(_quoted, union)) + os.linesep)
+        for name, path in parts():
+            cell = _quoted(name if raw_cells else neutralised(name))  # "-x.txt" too
+            with path.open(newline="", encoding="utf-8") as handle:
+                records = _raw_records(handle)
+                header = next(records, None)
+                if header is None:
+                    continue
+                fields = next(csv.reader([header]))
+                where = [fields.index(c) if c in fields else None for c in union[1:]]
+                same = fields == union[1:]
+                for record in records:
+                    if same and (raw_cells or not _FORMULA_CELL.search(record)):
+                        out.write(cell + "," + record)  # nearly always: the record whole
+                        continue
+                    raw = _cells(record, len(fields), path)
+                    if not raw_cells:  # our own tables are neutralised; others may not be
+                        raw = [_neutralised_raw(c) for c in raw]
+                    row = [cell, *("" if i is None else raw[i] for i in where)]
+                    out.write(",".join(row) + os.linesep)
 
 
-def _frames(parts: Parts) -> Iterator[pd.DataFrame]:
-    """The parts' rows, a batch at a time (one CSV write per batch)."""
-    frames: list[pd.DataFrame] = []
-    rows = 0
-    for name, path in parts():
-        frame = pd.read_csv(path)
-        frame.insert(0, "output", name)
-        frames.append(frame)
-        rows += len(frame)
-        if rows >= ROWS_PER_BATCH or len(frames) >= PARTS_PER_BATCH:
-            yield pd.concat(frames, ignore_index=True)
-            frames, rows = [], 0
-    if frames:
-        yield pd.concat(frames, ignore_index=True)
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _raw_records(handle: TextIO) -> Iterator[str]:
+    """Each CSV record of `handle` as its raw text, line end included: the csv module
+    finds where a record ends (a quoted cell may hold line breaks), the text is kept."""
+    lines: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in handle:
+            lines.append(line)
+            yield line
+
+    for _ in csv.reader(feed()):  # reads no further than the record it returns
+        record = "".join(lines)
+        lines.clear()
+        # The last record of a file written by another tool may have no line end.
+        yield record if record.endswith(("\n", "\r")) else record + os.linesep
+
+
+# A quoted cell that starts like a formula ("," or a line start, then '"=' ...). Inside a
+# quoted cell every quote is doubled, so this finds nothing else.
+_FORMULA_CELL = re.compile("(?:^|,)\"[" + re.escape("".join(FORMULA_STARTS)) + "]")
+
+
+def _neutralised_raw(cell: str) -> str:
+    return "\"'" + cell[1:] if cell[:1] == '"' and cell[1:2] in FORMULA_STARTS else cell
+
+
+# One raw cell: quoted (doubled quotes and line breaks inside) or bare (a number, empty).
+_CELL = re.compile(r'"(?:[^"]|"")*"|[^,"\r\n]*')
+
+
+def _cells(record: str, expected: int, path: Path) -> list[str]:
+    """A raw record's cells, still quoted as written."""
+    text = record.rstrip("\r\n")
+    cells: list[str] = []
+    pos = 0
+    while True:
+        match = _CELL.match(text, pos)
+        assert match is not None  # the pattern matches the empty string
+        cells.append(match.group())
+        pos = match.end()
+        if pos >= len(text) or text[pos] != ",":
+            break
+        pos += 1
+    if pos != len(text) or len(cells) != expected:
+        raise ValueError(f"{path}: a row of {len(cells)} cells under {expected} columns")
+    return cells
 
 
 def _join_parquet(parts: Parts, target: Path) -> None:

@@ -203,15 +203,29 @@ class Staging:
 
     def commit(self, folder: Path, last: Sequence[Path] = ()) -> None:
         """Every file under `folder` to the same place under the output directory; the
-        ones in `last` (relative, in that order) at the end: they mark the set complete."""
-        rank = {Path(p): i for i, p in enumerate(last)}
-        files = sorted((p.relative_to(folder) for p in folder.rglob("*") if p.is_file()),
-                       key=lambda rel: rank.get(rel, -1))
+        ones in `last` (relative, in that order) at the end: they mark the set complete.
+
+        This runs in the main process once per input while the workers tag, so it takes
+        the plain os calls: with pathlib's globbing and a rmtree per input it cost about
+        a millisecond of the run's CPU per file (--jobs 2, fast profile)."""
+        rank = {os.path.normpath(p): i for i, p in enumerate(last)}
+        files: list[str] = []
+        folders: list[str] = []
+        for here, _, names in os.walk(folder, topdown=False):
+            relative = os.path.relpath(here, folder)
+            files += [os.path.normpath(os.path.join(relative, name)) for name in names]
+            folders.append(here)  # deepest first
+        files.sort(key=lambda rel: rank.get(rel, -1))
         for rel in files:
-            target = self.out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(folder / rel, target)
-        shutil.rmtree(folder, ignore_errors=True)
+            target = os.path.join(self.out_dir, rel)
+            try:
+                os.replace(os.path.join(folder, rel), target)
+            except FileNotFoundError:  # its folder is new (or was removed meanwhile)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(os.path.join(folder, rel), target)
+        for here in folders:
+            with contextlib.suppress(OSError):
+                os.rmdir(here)
 
     def discard(self, folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)

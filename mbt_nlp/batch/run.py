@@ -20,108 +20,24 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.language import Language
-
-from mbt_nlp.annotation.summary import MARKER_COLUMNS, marker_rows, session_rows, turn_row
 from mbt_nlp.batch.combine import Part, join_tables
 from mbt_nlp.batch.combine import write_index as write_index_page
 from mbt_nlp.batch.execute import Failure, check_scheduler, run_tasks
 from mbt_nlp.batch.outdir import LOCK_FILE, TMP_PREFIX, Staging, locked, remove_stale
+from mbt_nlp.batch.tasks import OUTPUT_FORMATS, PipelineSpec, Task, TaskOptions, output_paths
 from mbt_nlp.batch.usage import UsageError
-from mbt_nlp.errors import MbtError
-from mbt_nlp.readers import SUFFIXES, ReadOptions, detect_format, read_transcript
-from mbt_nlp.readers.stdin import STDIN, saved_stdin, stdin_format
-from mbt_nlp.writers import JsonlWriter, atomic_output
-from mbt_nlp.writers.tables import write_docbin, write_table
+from mbt_nlp.readers import SUFFIXES, detect_format
+from mbt_nlp.readers.stdin import STDIN, saved_stdin
 
 LOG = logging.getLogger("mbt_nlp")
-OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "spacy", "html")
+__all__ = ["OUTPUT_FORMATS", "BatchResult", "PipelineSpec", "Task", "TaskOptions", "UsageError",
+           "discover", "run_batch"]
 RUN_FILE = ".mbt-run.json"
 ERRORS_FILE = "errors.jsonl"
-
-
-@dataclass(frozen=True)
-class PipelineSpec:
-    """What pipeline to build: small and picklable, so workers can build their own."""
-
-    base: str | None = None
-    model: str | None = None
-    rules_only: bool = False
-    prior: tuple[tuple[str, float], ...] | None = None
-    threshold: float | None = None
-    operating_point: str | None = None
-
-    def build(self) -> Language:
-        from mbt_nlp import load
-
-        nlp = load(self.base, self.model, self.rules_only)
-        if nlp.has_pipe("mbt_classifier") and (self.prior or self.threshold is not None
-                                                or self.operating_point is not None):
-            nlp.get_pipe("mbt_classifier").configure(
-                dict(self.prior) if self.prior else None, self.threshold, self.operating_point)
-        return nlp
-
-
-_PIPELINES: dict[PipelineSpec, Language] = {}
-
-
-def pipeline_for(spec: PipelineSpec) -> Language:
-    """One pipeline per spec per process (local and Dask workers reuse it across tasks)."""
-    if spec not in _PIPELINES:
-        _PIPELINES[spec] = spec.build()
-    return _PIPELINES[spec]
-
-
-@dataclass(frozen=True)
-class TaskOptions:
-    out_dir: str
-    formats: tuple[str, ...]
-    read_options: ReadOptions = field(default_factory=ReadOptions)
-    input_format: str | None = None
-    spec: PipelineSpec = field(default_factory=PipelineSpec)
-    label_clinician: bool = False
-    n_process: int = 1
-    batch_size: int = 256
-    raw_cells: bool = False  # CSV cells written as they are, formulas included
-
-    @property
-    def table_format(self) -> str:
-        return "parquet" if "parquet" in self.formats else "csv"
-
-    def fingerprint(self) -> dict[str, Any]:
-        """What makes two runs' outputs interchangeable (for resume)."""
-        data = asdict(self)
-        data.pop("out_dir")
-        data.pop("n_process")
-        data.pop("batch_size")
-        data["read_options"]["roles"] = {
-            k: sorted(v) if v else None for k, v in data["read_options"]["roles"].items()}
-        return json.loads(json.dumps(data, default=str))
-
-
-@dataclass(slots=True)  # a run holds one per input file: no __dict__ each
-class Task:
-    source: str  # a path
-    name: str  # output stem, relative to the output directory
-    label: str  # how to name the input in messages ('-' for stdin)
-    stage: str | None = None  # where to write the outputs (default: the output directory)
-
-
-def output_paths(task_name: str, options: TaskOptions,
-                 root: str | Path | None = None) -> dict[str, Path]:
-    """Every output of one input, under `root` (default: the output directory)."""
-    out = Path(options.out_dir if root is None else root)
-    # html: one page per session beside `<name>.html.json`, the list of those pages
-    # (written last, so it marks the pages complete) from which DIR/index.html is built.
-    paths = {fmt: out / (f"{task_name}.html.json" if fmt == "html" else f"{task_name}.{fmt}")
-             for fmt in options.formats}
-    paths["sessions"] = out / f"{task_name}.sessions.{options.table_format}"
-    paths["markers"] = out / f"{task_name}.markers.{options.table_format}"
-    return paths
 
 
 def discover(inputs: Sequence[str], glob: str | None = None,
@@ -178,64 +94,22 @@ def is_complete(task: Task, options: TaskOptions) -> bool:
         return False
 
 
-def process(task: Task, options: TaskOptions) -> dict[str, Any]:
-    """Tag one file and write its outputs; never raises for bad input (returns the error)."""
-    # Here, not at the top: the main process of a run with workers never tags, and the
-    # pipeline's modules (scikit-learn and all) would cost it some 70 MB.
-    from mbt_nlp.annotation.turns import annotate_pairs
+# The two entry points of the processes that tag (module-level, so they pickle by name).
+# They import the pipeline's side there: this process only schedules, and spaCy, the
+# classifiers and pandas cost it about a second of start-up that two workers wait for.
 
-    try:
-        fmt = stdin_format(options.input_format) if task.label == STDIN else options.input_format
-        transcript = read_transcript(task.source, options.read_options, fmt)
-        for turn in transcript:
-            turn.source = task.label
-        nlp = pipeline_for(options.spec)
-        pairs = list(annotate_pairs(nlp, transcript.turns, n_process=options.n_process,
-                                    batch_size=options.batch_size,
-                                    label_clinician=options.label_clinician))
-        write_outputs(task.name, pairs, options, nlp, transcript.notices, root=task.stage)
-        # notices: how the file was read (e.g. who was taken as the clinician), for the user.
-        return {"file": task.label, "name": task.name, "turns": len(pairs), "error": None,
-                "notices": transcript.notices}
-    except MbtError as err:
-        error = err.to_dict()
-        error["file"] = task.label
-        return {"file": task.label, "name": task.name, "turns": 0, "error": error}
-    except Exception as err:  # one bad file must not stop a corpus run; say what, not the text
-        return {"file": task.label, "name": task.name, "turns": 0,
-                "error": {"file": task.label, "line": None, "record": None,
-                          "error": type(err).__name__,
-                          "reason": f"unexpected {type(err).__name__} while tagging"}}
+def tag(task: Task, options: TaskOptions) -> dict[str, Any]:
+    """Tag one file and write its outputs (tag_file.py); never raises for bad input."""
+    from mbt_nlp.batch.tag_file import tag_file
+
+    return tag_file(task, options)
 
 
-def write_outputs(name: str, pairs: list[tuple[dict[str, Any], Any]],
-                  options: TaskOptions, nlp: Language, notices: Sequence[str] = (),
-                  root: str | Path | None = None) -> None:
-    paths = output_paths(name, options, root)
-    records = [record for record, _ in pairs]
-    for fmt in options.formats:
-        if fmt == "jsonl":
-            with atomic_output(paths[fmt]) as handle:
-                writer = JsonlWriter(handle)
-                for record in records:
-                    writer.write(record)
-        elif fmt in ("csv", "parquet"):
-            write_table([turn_row(r) for r in records], paths[fmt], fmt,
-                        raw_cells=options.raw_cells)
-        elif fmt == "spacy":
-            docs = []
-            for record, doc in pairs:
-                doc.user_data["mbt_turn"] = {k: record[k] for k in (
-                    "session", "turn", "speaker", "role", "source_file", "source_line")}
-                docs.append(doc)
-            write_docbin(docs, paths[fmt])
-        elif fmt == "html":
-            write_session_pages(name, records, paths[fmt], nlp, notices)
-    # Tables last: their presence marks the whole set as complete.
-    write_table(marker_rows(records), paths["markers"], options.table_format,
-                columns=list(MARKER_COLUMNS), raw_cells=options.raw_cells)
-    write_table(session_rows(records), paths["sessions"], options.table_format,
-                raw_cells=options.raw_cells)
+def build_pipeline(spec: PipelineSpec) -> None:
+    """Build a worker's pipeline before its first file (not counted in that file's time)."""
+    from mbt_nlp.batch.tag_file import pipeline_for
+
+    pipeline_for(spec)
 
 
 @dataclass
@@ -357,9 +231,9 @@ def _run(tasks: list[Task], options: TaskOptions, staging: Staging, *, force: bo
                 task.source = str(stdin_path)
         if on_start:
             on_start(len(todo), result.skipped)
-        outcomes = run_tasks(todo, functools.partial(process, options=options), jobs=jobs,
+        outcomes = run_tasks(todo, functools.partial(tag, options=options), jobs=jobs,
                              timeout=file_timeout, scheduler=scheduler,
-                             warm_up=functools.partial(pipeline_for, options.spec))
+                             warm_up=functools.partial(build_pipeline, options.spec))
         for task, outcome in outcomes:
             if isinstance(outcome, Failure):
                 outcome = failed(task, outcome.error, outcome.reason)
@@ -391,40 +265,6 @@ def completion_markers(task: Task, options: TaskOptions) -> list[Path]:
     complete (relative to the output directory)."""
     paths = output_paths(task.name, options, Path())
     return [*([paths["html"]] if "html" in paths else []), paths["markers"], paths["sessions"]]
-
-
-def write_session_pages(name: str, records: list[dict[str, Any]], listing: Path,
-                        nlp: Language, notices: Sequence[str] = ()) -> None:
-    """One report page per session of one input, and the listing of those pages."""
-    from mbt_nlp.annotation.explain import rule_reasons
-    from mbt_nlp.readers.roles import session_notices
-    from mbt_nlp.writers.report import (
-        model_identity,
-        page_names,
-        relative_href,
-        render_report,
-        session_entry,
-    )
-
-    by_session: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        by_session.setdefault(record["session"], []).append(record)
-    reasons = rule_reasons(nlp)
-    model_name, model_version = model_identity(nlp)
-    folder = listing.parent
-    entries = []
-    stem = Path(name).name
-    pages = [f"{stem}.html"] if len(by_session) == 1 else page_names(by_session, stem)
-    for page, session_records in zip(pages, by_session.values(), strict=True):
-        with atomic_output(folder / page) as handle:
-            handle.write(render_report(
-                session_records, reasons=reasons, model_name=model_name,
-                model_version=model_version,
-                notices=session_notices(notices, session_records[0]["session"])))
-        entry = session_entry(session_records, relative_href(Path(name).parent / page))
-        entries.append({**entry, "model": f"{model_name} {model_version}".strip()})
-    with atomic_output(listing) as handle:
-        json.dump(entries, handle, ensure_ascii=False)
 
 
 def write_index(tasks: Sequence[Task], options: TaskOptions, folder: Path) -> None:

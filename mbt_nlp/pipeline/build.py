@@ -21,14 +21,14 @@ from spacy.language import Language
 
 import mbt_nlp.pipeline.components  # noqa: F401  (registers the factories)
 from mbt_nlp.errors import ModelError
-
-RISK = "mbt_risk"
-# Risk words first: they read the plain turn and feed nothing else.
-MBT_COMPONENTS = (RISK, "mbt_markers", "mbt_context", "mbt_discourse", "mbt_profile")
-CLASSIFIER = "mbt_classifier"
-INTERVENTION = "mbt_intervention"
-OWN_CODES = "mbt_codes"
-BUNDLED_NAME = "mbt_en"
+from mbt_nlp.pipeline.names import (
+    BUNDLED_NAME,
+    CLASSIFIER,
+    INTERVENTION,
+    MBT_COMPONENTS,
+    OWN_CODES,
+    RISK,
+)
 
 
 def bundled_model_dir() -> Path | None:

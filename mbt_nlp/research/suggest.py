@@ -35,14 +35,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from spacy.language import Language
 
-from mbt_nlp.annotation.turns import annotate_turns, has_classifier
 from mbt_nlp.errors import InputError, ModelError
-from mbt_nlp.pipeline.build import CLASSIFIER
+from mbt_nlp.pipeline.names import CLASSIFIER
 from mbt_nlp.pipeline.priors import adjust
 from mbt_nlp.pipeline.resources import FAMILIES, LABELS, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
@@ -58,6 +56,9 @@ from mbt_nlp.research.exchange.inputs import (
 from mbt_nlp.research.exchange.output import write_jsonl
 from mbt_nlp.research.exchange.turns import ExchangeTurn, check_unique
 from mbt_nlp.transcript import CLIENT, Turn
+
+if TYPE_CHECKING:  # the pipeline's modules load only where turns are scored: the CLI
+    from spacy.language import Language  # imports this module for its formats
 
 # The exchange tools' formats, plus two plain ones for coding in a spreadsheet or editor.
 OUTPUT_FORMATS = {**FORMATS,
@@ -292,6 +293,8 @@ class Candidate:
 
 
 def classifier_settings(nlp: Language) -> dict[str, Any]:
+    from mbt_nlp.annotation.turns import has_classifier
+
     if not has_classifier(nlp):
         raise ModelError("suggestions need the classifier's probabilities (not --rules-only)")
     return nlp.get_pipe(next(name for name in nlp.pipe_names
@@ -357,6 +360,8 @@ def candidates(nlp: Language, files: Sequence[InputFile],
                scheme: Scheme = MBT) -> list[Candidate]:
     """The uncoded client passages of `files`, each tagged in its session's context (with a
     codebook: each uncoded turn of its role with words, by its code_proba)."""
+    from mbt_nlp.annotation.turns import annotate_turns
+
     settings = classifier_settings(nlp) if scheme.codebook is None else {}
     found: list[Candidate] = []
     for file in files:

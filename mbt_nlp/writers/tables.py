@@ -12,22 +12,16 @@ from typing import Any
 import pandas as pd
 from spacy.tokens import Doc, DocBin
 
+from mbt_nlp.writers.formulas import FORMULA_STARTS, neutralised
 from mbt_nlp.writers.jsonl import atomic_output
 
 TABLE_FORMATS = ("csv", "parquet")
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
-# injection"); transcript text can start with any of them ("- well, I...").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe
     (OWASP's rule); numbers are left alone, so negative scores stay numbers. Columns
     with no such cell (nearly all) are not touched, nor copied."""
-    def safe(value: Any) -> Any:
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
-            else value
-
     risky = []
     for column in frame.columns:
         values = frame[column]
@@ -39,7 +33,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for column in risky:
-        out[column] = out[column].map(safe)
+        out[column] = out[column].map(neutralised)
     return out
 
 

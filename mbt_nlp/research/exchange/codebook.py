@@ -17,15 +17,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacy.language import Language
-
 from mbt_nlp.errors import ModelError, ResourceError
-from mbt_nlp.pipeline.build import OWN_CODES
 from mbt_nlp.pipeline.codebook import Codebook, load_codebook
+from mbt_nlp.pipeline.names import OWN_CODES
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.pipeline.rules import RuleSet
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # spaCy only where a model is asked: `mbt --help` stays quick
+    from spacy.language import Language
+
     from mbt_nlp.pipeline.components.own_codes import OwnCodeClassifier
 
 __all__ = ["LABELS", "MBT", "MODES", "SECONDARY", "Code", "Scheme", "label_codes",

@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any
 
 from mbt_nlp import __version__
-from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers import ReadOptions, read_transcript
 from mbt_nlp.readers.decoding import read_text
@@ -30,6 +27,9 @@ from mbt_nlp.research.exchange.turns import (
     parse_spans,
 )
 from mbt_nlp.transcript import Turn
+
+if TYPE_CHECKING:  # the pipeline's modules load only when a transcript is tagged
+    from spacy.language import Language
 
 ANNOTATION, TAGGED, TRANSCRIPT = "annotation", "tagged", "transcript"
 
@@ -89,6 +89,8 @@ def load_turns(paths: Sequence[str | Path], nlp: Callable[[], Language] | None =
                 raise InputError("a transcript, not annotations or tagged output: give a "
                                  "pipeline to tag it", path)
             if pipeline is None:
+                from mbt_nlp.annotation.turns import annotate_turns
+
                 pipeline = nlp()
                 if scheme.codebook is not None:
                     model_codes(pipeline, scheme)
