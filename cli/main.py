@@ -333,8 +333,8 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
 
 AnnotationsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Annotation JSONL files or folders (default: annotations/written and "
-                   "annotations/real of this checkout)."),
+    typer.Argument(help="Annotation JSONL files or folders (default: annotations/written, "
+                   "real, spoken and rev16 of this checkout)."),
 ]
 
 

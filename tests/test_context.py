@@ -37,6 +37,31 @@ def test_demand_in_question_form_is_still_a_demand(nlp):
     assert "teleological" in families(nlp("Why won't you ring me tonight?"))
 
 
+@pytest.mark.parametrize("text", [
+    "I'm so stupid, you know?",
+    "I just- I'm so stupid, um, you know? I'm such a- such an idiot.",
+    "He hates me, right?",
+    "He hates me y'know?",
+    "She hates me, isn't it?",
+])
+def test_a_spoken_tag_question_does_not_make_a_statement_a_question(nlp, text):
+    # Said haltingly with a tag, harsh self-condemnation was once set aside as "asked".
+    doc = nlp(text)
+    assert "psychic_equivalence" in families(doc)
+    assert "question" not in {c["reason"] for c in doc._.mbt_cancelled}
+
+
+@pytest.mark.parametrize("text", [
+    "Does he hate me, you know?",
+    "Does he hate me? You know?",
+    "Is it that he hates me, do you think?",
+])
+def test_a_real_question_with_or_without_a_tag_is_still_a_question(nlp, text):
+    doc = nlp(text)
+    assert not families(doc) & MODES
+    assert "question" in {c["reason"] for c in doc._.mbt_cancelled}
+
+
 def test_interjection_is_not_the_clients_words(nlp):
     doc = nlp("I went to the shop (T: you always say he hates you) and bought milk.")
     assert not families(doc) & MODES
@@ -84,3 +109,40 @@ def test_fillers_on_real_mibot_lines(nlp, prefix, index, filler, is_filler):
     text = mibot_utterance(prefix, index)
     assert filler in text.lower()
     assert (filler in filler_texts(nlp(text))) is is_filler
+
+
+def test_question_tags_are_optional_and_checked_on_load():
+    from mbt_nlp.errors import ResourceError
+    from mbt_nlp.pipeline.components.context import ContextConfig
+
+    data = dict(ContextConfig.load().data)
+    older = {k: v for k, v in data.items() if k not in ("question_tags", "question_openers")}
+    assert "question_tags" not in ContextConfig.from_dict(older, "old.json").data  # still loads
+    with pytest.raises(ResourceError, match="question_tags"):
+        ContextConfig.from_dict({**data, "question_tags": "you know"}, "bad.json")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("And she went, you're useless, you always ruin everything.", "reported"),
+    ('He goes "you always ruin everything" and walks off.', "reported"),
+])
+def test_went_and_goes_report_only_as_quotatives(nlp, text, reason):
+    assert reason in {c["reason"] for c in nlp(text)._.mbt_cancelled}
+
+
+def test_a_body_that_went_tight_reports_nobody(nlp):
+    # Bodily panic with a verdict on oneself: "went" once made the verdict someone's words.
+    doc = nlp("My chest went tight and I couldn't breathe and I'm pathetic, I'm a failure.")
+    assert "psychic_equivalence" in families(doc)
+    assert not doc._.mbt_cancelled
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("I couldn't sleep and everyone hates me.", False),
+    ("I didn't go because nobody cares anyway.", False),
+    ("It's not that nobody cares.", True),
+    ("I don't think nobody cares.", True),
+])
+def test_a_negation_stops_at_the_next_clause(nlp, text, negated):
+    reasons = {c["reason"] for c in nlp(text)._.mbt_cancelled}
+    assert ("negated" in reasons) == negated

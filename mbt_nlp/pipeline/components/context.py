@@ -33,6 +33,8 @@ _REQUIRED = {
     "self_subjects", "quote_chars", "cancel", "question_exempt_rules",
     "hedge_exempt_labels", "fillers", "artefacts",
 }  # fmt: skip
+# Optional: a saved model from before a key existed still loads (without its effect).
+_OPTIONAL = {"question_tags", "question_openers", "negation_stops"}
 REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
 
 
@@ -43,10 +45,10 @@ class ContextConfig:
 
     @classmethod
     def from_dict(cls, data: Any, source: str | Path) -> ContextConfig:
-        check_keys(data, _REQUIRED, set(), source, "context file")
+        check_keys(data, _REQUIRED, _OPTIONAL, source, "context file")
         for key in ("hedge_cues", "negation_cues", "reported_cues", "self_subjects",
                     "quote_chars", "question_exempt_rules", "hedge_exempt_labels", "fillers",
-                    "artefacts"):
+                    "artefacts", *(_OPTIONAL & set(data))):
             if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):
                 raise ResourceError(f"{key!r} must be a list of strings", source)
         for key in ("window", "negation_window"):
@@ -129,8 +131,11 @@ class ContextQualifier:
         self.hedges = self._phrases("HEDGE", c["hedge_cues"])
         self.reported = self._phrases("REPORTED", c["reported_cues"])
         self.negations = frozenset(c["negation_cues"])
+        self.negation_stops = frozenset(c.get("negation_stops", []))
         self.self_subjects = frozenset(c["self_subjects"])
         self.quotes = "".join(c["quote_chars"])
+        self.question_tags = frozenset(c.get("question_tags", []))
+        self.question_openers = frozenset(c.get("question_openers", []))
 
     def _phrases(self, key: str, phrases: list[str]) -> PhraseMatcher:
         matcher = PhraseMatcher(self.vocab, attr="LOWER")
@@ -176,15 +181,28 @@ class ContextQualifier:
                     return "hedged"
         if family in self.cancel["negated"]:
             lo = max(s_start, span.start - self.config.data["negation_window"])
-            if any(t.lower_ in self.negations for t in doc[lo: span.start]):
-                return "negated"
+            for t in reversed(doc[lo: span.start]):
+                if t.lower_ in self.negation_stops:  # "I couldn't sleep and he hates me"
+                    break
+                if t.lower_ in self.negations:
+                    return "negated"
         if family in self.cancel["question"] and span.id_ not in self.config.data[
             "question_exempt_rules"
         ]:
             tail = doc[span.end: s_end]
-            if any(t.text == "?" for t in tail) or (span.end == s_end and "?" in span.text):
+            asked = doc[s_start].lower_ in self.question_openers  # "Does he hate me, right?"
+            if any(t.text == "?" and (asked or not self._tag_question(doc, t.i, span.end))
+                   for t in tail) or (span.end == s_end and "?" in span.text):
                 return "question"
         return None
+
+    def _tag_question(self, doc: Doc, mark: int, lo: int) -> bool:
+        """Whether the "?" at `mark` ends a spoken tag ("I'm so stupid, you know?",
+        "..., right?"): it asks for a nod, not about the clause before it."""
+        start = mark
+        while start > lo and not doc[start - 1].is_punct:
+            start -= 1
+        return " ".join(t.lower_ for t in doc[start:mark]) in self.question_tags
 
     def __call__(self, doc: Doc) -> Doc:
         noise = (
