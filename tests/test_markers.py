@@ -21,6 +21,9 @@ PSYCHIC_EQUIVALENCE = [
 ]
 TELEOLOGICAL = [
     "I took an overdose; I must have been suicidal.",
+    # Spoken with a modal: once only "helps" / "makes" counted.
+    "I need to take all the pills, that's the only thing that'll make it stop.",
+    "Nothing else will help, honestly, I just have to cut.",
     "What you do and not what you say.",
     "If you cared you would ring me.",
     "If he loved me he'd be here.",
@@ -47,6 +50,7 @@ MENTALIZING = [
 # Codebook "Not this label" notes and marker words in neutral talk.
 HARD_NEGATIVES = [
     "I was born in 1990.",
+    "I tried everything and nothing else seemed to help until I talked to her.",
     "I always take the bus.",
     "I never drink coffee after six.",
     "I know the bus times by heart.",
