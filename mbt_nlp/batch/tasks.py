@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mbt_nlp.pipeline.names import CLASSIFIER
 from mbt_nlp.readers import ReadOptions
 
 if TYPE_CHECKING:
@@ -35,9 +36,9 @@ class PipelineSpec:
         from mbt_nlp import load
 
         nlp = load(self.base, self.model, self.rules_only)
-        if nlp.has_pipe("mbt_classifier") and (self.prior or self.threshold is not None
-                                                or self.operating_point is not None):
-            nlp.get_pipe("mbt_classifier").configure(
+        if nlp.has_pipe(CLASSIFIER) and (self.prior or self.threshold is not None
+                                         or self.operating_point is not None):
+            nlp.get_pipe(CLASSIFIER).configure(
                 dict(self.prior) if self.prior else None, self.threshold, self.operating_point)
         return nlp
 
