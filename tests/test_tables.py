@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,8 @@ CELLS = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**62), max_value=2**62),
     st.floats(allow_nan=True, allow_infinity=False),
+    st.integers(min_value=-(2**62), max_value=2**62).map(np.int64),  # scores from NumPy
+    st.floats(allow_nan=True, allow_infinity=False).map(np.float64),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
     st.sampled_from(["=1+2", "+x", "-2", "@A1", "\tx", "a,b", 'say "hi"', "l1\nl2", "\rx"]),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -54,20 +55,25 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _number(value: Any) -> bool:
+    """A number for pandas' dtype inference: NumPy scalars too, True/False not."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _column_cells(values: list[Any], neutralise: bool) -> list[Any]:
     """One column's cells as pandas writes them: the column's type is inferred as pandas
     infers a dtype (whole numbers with a gap become floats, 3 -> 3.0), a missing cell is
     an empty quoted string, text is quoted and numbers (and True/False) are not."""
     present = [v for v in values if not _missing(v)]
-    numbers = present and all(isinstance(v, int | float) and not isinstance(v, bool)
-                              for v in present)
-    if numbers and (len(present) < len(values) or any(isinstance(v, float) for v in present)):
+    numeric = present and all(_number(v) for v in present)
+    if numeric and (len(present) < len(values)
+                    or any(not isinstance(v, numbers.Integral) for v in present)):
         return [float(v) if not _missing(v) else "" for v in values]
     cells = []
     for v in values:
         if _missing(v):
             cells.append("")
-        elif isinstance(v, int | float):  # bool included: csv writes it unquoted, as pandas
+        elif _number(v) or isinstance(v, bool):  # csv writes True/False unquoted, as pandas
             cells.append(v)
         else:
             text = v if isinstance(v, str) else str(v)
