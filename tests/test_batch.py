@@ -212,7 +212,8 @@ def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     import pandas as pd
 
-    from mbt_nlp.writers.tables import FORMULA_STARTS, write_table
+    from mbt_nlp.writers.formulas import FORMULA_STARTS
+    from mbt_nlp.writers.tables import write_table
 
     payloads = ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"x\")", "- well"]
     rows = [{"text": p, "score": -0.5} for p in payloads]

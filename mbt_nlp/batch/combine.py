@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from mbt_nlp.writers.formulas import FORMULA_STARTS, neutralised
+from mbt_nlp.writers.tables import CSV_LINE_END
 
 Part = tuple[str, Path]  # (output name, that output's table)
 Parts = Callable[[], Iterable[Part]]  # read twice: columns first, then rows
@@ -46,7 +46,7 @@ def _join_csv(parts: Parts, target: Path, raw_cells: bool) -> None:
             columns.update(dict.fromkeys(next(csv.reader(handle), [])))
     union = list(columns)
     with target.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(map(_quoted, union)) + os.linesep)
+        out.write(",".join(map(_quoted, union)) + CSV_LINE_END)
         for name, path in parts():
             cell = _quoted(name if raw_cells else neutralised(name))  # "-x.txt" too
             with path.open(newline="", encoding="utf-8") as handle:
@@ -65,7 +65,7 @@ def _join_csv(parts: Parts, target: Path, raw_cells: bool) -> None:
                     if not raw_cells:  # our own tables are neutralised; others may not be
                         raw = [_neutralised_raw(c) for c in raw]
                     row = [cell, *("" if i is None else raw[i] for i in where)]
-                    out.write(",".join(row) + os.linesep)
+                    out.write(",".join(row) + CSV_LINE_END)
 
 
 def _quoted(text: str) -> str:
@@ -86,7 +86,7 @@ def _raw_records(handle: TextIO) -> Iterator[str]:
         record = "".join(lines)
         lines.clear()
         # The last record of a file written by another tool may have no line end.
-        yield record if record.endswith(("\n", "\r")) else record + os.linesep
+        yield record if record.endswith(("\n", "\r")) else record + CSV_LINE_END
 
 
 # A quoted cell that starts like a formula ("," or a line start, then '"=' ...). Inside a

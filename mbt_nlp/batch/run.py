@@ -95,8 +95,8 @@ def is_complete(task: Task, options: TaskOptions) -> bool:
 
 
 # The two entry points of the processes that tag (module-level, so they pickle by name).
-# They import the pipeline's side there: this process only schedules, and spaCy, the
-# classifiers and pandas cost it about a second of start-up that two workers wait for.
+# They import the pipeline's side there: this process only schedules, and spaCy and
+# the classifiers cost it about a second of start-up that two workers wait for.
 
 def tag(task: Task, options: TaskOptions) -> dict[str, Any]:
     """Tag one file and write its outputs (tag_file.py); never raises for bad input."""

@@ -1,8 +1,8 @@
 """One input file's work, where files are tagged (a worker process, a Dask worker, or
 the main process with one job): read it, annotate it, write its outputs.
 
-The pipeline's modules (spaCy, the classifiers, pandas for the tables) are imported
-here and nowhere in the run's main process (run.py), which only schedules.
+The pipeline's modules (spaCy, the classifiers) are imported here and nowhere in the
+run's main process (run.py), which only schedules.
 """
 
 from __future__ import annotations

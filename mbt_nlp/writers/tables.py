@@ -16,13 +16,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mbt_nlp.writers.formulas import FORMULA_STARTS, neutralised
+from mbt_nlp.writers.formulas import neutralised
 from mbt_nlp.writers.jsonl import atomic_output
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 TABLE_FORMATS = ("csv", "parquet")
+CSV_LINE_END = "\n"  # every CSV we write, per file and joined (batch/combine.py)
 
 
 def write_table(rows: Sequence[dict[str, Any]], path: str | Path, fmt: str,
@@ -38,7 +39,8 @@ def write_table(rows: Sequence[dict[str, Any]], path: str | Path, fmt: str,
                  for name in names]
         with atomic_output(path) as handle:
             # Text quoted: a bare CR inside a turn would otherwise end the row.
-            writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+            writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC,
+                                lineterminator=CSV_LINE_END)
             writer.writerow(names)
             writer.writerows(zip(*cells, strict=True) if names else ([] for _ in rows))
     elif fmt == "parquet":
@@ -77,8 +79,7 @@ def _column_cells(values: list[Any], neutralise: bool) -> list[Any]:
             cells.append(v)
         else:
             text = v if isinstance(v, str) else str(v)
-            cells.append(neutralised(text) if neutralise and text.startswith(FORMULA_STARTS)
-                         else text)
+            cells.append(neutralised(text) if neutralise else text)
     return cells
 
 
