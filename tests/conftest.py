@@ -20,6 +20,13 @@ def nlp():
     return mbt_nlp.load(rules_only=True)
 
 
+@pytest.fixture(scope="session")
+def full_nlp():
+    """The bundled trained pipeline, loaded once per test run (tests must not
+    reconfigure it)."""
+    return mbt_nlp.load()
+
+
 def mibot_utterance(prefix: str, index: int) -> str:
     """A real client line from the MIBot corpus, by file prefix and utterance index."""
     (path,) = MIBOT.glob(f"{prefix}*.json")

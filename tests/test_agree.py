@@ -411,8 +411,8 @@ def test_kappa_matches_the_recorded_agreement_of_the_raw_coder_files(part):
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return mbt_nlp.load()
+def bundled(full_nlp):
+    return full_nlp
 
 
 def test_model_labels_are_the_tagged_modes_in_context(bundled):

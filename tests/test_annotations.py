@@ -100,3 +100,43 @@ def test_rev16_sample_is_double_labelled_and_licensed():
     # Weighted to long turns: every turn over 30 words of the source is in the sample.
     long_turns = {f"{t.session}:{t.index}" for t in all_turns if len(t.text.split()) > 30}
     assert long_turns <= ids
+
+
+ANNOMI = REPO / "annotations" / "annomi"
+
+
+def _tsv(path):
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def test_annomi_labels_cover_the_sample_without_any_text():
+    labels = _tsv(ANNOMI / "labels.tsv")
+    ids = [row["id"] for row in labels]
+    assert len(ids) >= 1500 and len(set(ids)) == len(ids)
+    for name in ("labeller_a.tsv", "labeller_b.tsv", "sample.tsv"):
+        assert [row["id"] for row in _tsv(ANNOMI / "raw" / name)] == ids
+    assert {row["label"] for row in labels} <= set(LABELS)
+    # Ids and labels only: AnnoMI's text stays with the user's copy of the CSV.
+    for path in ANNOMI.rglob("*.tsv"):
+        assert {"text", "utterance_text"}.isdisjoint(_tsv(path)[0])
+    adjudicated = {row["id"] for row in _tsv(ANNOMI / "raw" / "adjudication.tsv")}
+    a, b = (_tsv(ANNOMI / "raw" / n) for n in ("labeller_a.tsv", "labeller_b.tsv"))
+    assert {x["id"] for x, y in zip(a, b, strict=True)
+            if x["label"] != y["label"]} == adjudicated
+
+
+def test_annomi_source_refuses_a_file_that_is_not_the_labelled_one(tmp_path):
+    import sys
+
+    from mbt_nlp.errors import InputError
+
+    sys.path.insert(0, str(ANNOMI))
+    from source import read_annomi
+
+    path = tmp_path / "AnnoMI-simple.csv"
+    path.write_text("transcript_id,utterance_id,interlocutor,utterance_text\n0,0,client,Hi\n")
+    with pytest.raises(InputError, match=r"AnnoMI-simple\.csv: not the AnnoMI file"):
+        read_annomi(path)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import mbt_nlp
 from mbt_nlp.annotation.passages import passage_label, passages
 from mbt_nlp.annotation.turns import annotate
 from mbt_nlp.learn.corpus import load_corpus
@@ -28,11 +26,6 @@ SPLIT_MESSAGE = [
     turn(4, "T", "And for you, this week?"),
     turn(5, "C", "I don't know, maybe walk more"),
 ]
-
-
-@pytest.fixture(scope="module")
-def full_nlp():
-    return mbt_nlp.load()
 
 
 def test_consecutive_lines_of_one_speaker_form_one_passage():

@@ -64,8 +64,8 @@ def test_docbin_keeps_spans_and_extensions(nlp):
 
 
 @pytest.fixture(scope="module")
-def full():
-    return mbt_nlp.load()
+def full(full_nlp):
+    return full_nlp
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ from markupsafe import escape
 from mbt_nlp.cli.main import app
 from typer.testing import CliRunner
 
-import mbt_nlp
 from mbt_nlp.annotation.turns import annotate
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
@@ -80,11 +79,6 @@ def parse(html: str) -> Page:
     page.feed(html)
     page.close()
     return page
-
-
-@pytest.fixture(scope="module")
-def full_nlp():
-    return mbt_nlp.load()
 
 
 @pytest.fixture(scope="module")

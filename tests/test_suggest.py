@@ -198,8 +198,8 @@ def test_bad_settings_are_refused():
 
 
 @pytest.fixture(scope="module")
-def model():
-    return mbt_nlp.load()
+def model(full_nlp):
+    return full_nlp
 
 
 def test_only_uncoded_client_turns_are_candidates(model):
