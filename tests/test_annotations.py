@@ -61,7 +61,14 @@ def test_spoken_part_is_at_a_realistic_prevalence_and_double_labelled():
     _, labelled = load_annotations([SPOKEN])
     shares = Counter(labelled.labels)
     modes = sum(shares[m] for m in ("psychic_equivalence", "teleological", "pretend"))
-    assert len(labelled.labels) >= 500 and 0.01 <= modes / len(labelled.labels) <= 0.1
+    assert len(labelled.labels) >= 500 and 0.01 <= modes / len(labelled.labels) <= 0.11
+    # The first nine writers (w8-w16) wrote at a realistic prevalence; round 6
+    # (w41-w46) is enriched for the modes the model missed in real sessions.
+    first_round = [label for label, writer in zip(labelled.labels, labelled.writers, strict=True)
+                   if int(writer.lstrip("w")) <= 16]
+    in_modes = sum(label in ("psychic_equivalence", "teleological", "pretend")
+                   for label in first_round)
+    assert in_modes / len(first_round) <= 0.1
     assert all(shares[m] >= 5 for m in ("psychic_equivalence", "teleological", "pretend"))
     raw = SPOKEN / "raw"
     ids = {f"{t.session}:{t.index}" for t in labelled.turns}

@@ -33,6 +33,9 @@ TELEOLOGICAL = [
     "You need to extend the session.",
     "He bought me flowers after, so he obviously does love me.",
     "The only thing that helps is cutting.",
+    # The escape said flatly, as in recorded sessions: no "helps" or "works" after it.
+    "It just seems that cutting myself is the only way out.",
+    "Drinking is my only escape from it.",
 ]
 PRETEND = [
     "It's my attachment style again, the abandonment schema, on some level.",
@@ -50,6 +53,7 @@ MENTALIZING = [
 # Codebook "Not this label" notes and marker words in neutral talk.
 HARD_NEGATIVES = [
     "I was born in 1990.",
+    "It's not the only way out, I know that now.",
     "I tried everything and nothing else seemed to help until I talked to her.",
     "I always take the bus.",
     "I never drink coffee after six.",

@@ -32,6 +32,11 @@ RATE_LEXICONS = ("certainty_adv", "hedge", "jargon", "affect", "self_pron", "oth
 ABSOLUTES = frozenset({"always", "never", "nobody", "noone", "everyone", "everybody", "nothing",
                        "everything", "forever", "ever", "all", "every", "completely", "totally"})
 NEGATIONS = frozenset({"not", "n't", "nt", "no", "never", "nothing", "nobody"})
+# Lexicon rates are per word, over at least this many words. A rate over a one- or
+# two-word reply is no rate: "So-" had a causal rate of 1.0 and "Inner harmony." a
+# jargon rate of 0.5, far outside anything the model was fitted on, and the model
+# read them as teleological and pretend at 0.96 and 1.0 (real recorded speech).
+RATE_MIN_WORDS = 10
 
 
 @cache
@@ -73,7 +78,7 @@ def doc_features(doc: Doc) -> dict[str, float]:
     by_family = Counter(s.kb_id_ for s in spans)
     cancelled = Counter(str(c["reason"]) for c in doc._.mbt_cancelled or [])
     words = client_words(doc)[1]
-    n = max(len(words), 1)
+    n = max(len(words), RATE_MIN_WORDS)
     discourse = doc._.mbt_discourse or {}
     profile = doc._.mbt_profile or {}
 
