@@ -16,6 +16,7 @@ import json
 import random
 import re
 from pathlib import Path
+from typing import TypeVar
 
 from mbt_nlp.learn.metrics import length_bucket
 
@@ -30,7 +31,24 @@ MARKER_WORDS = re.compile(
     r"really|literally)\b",
     re.IGNORECASE,
 )
+T = TypeVar("T")
 PER_BUCKET = {"11-30": 250, "1-10": 100}
+
+
+def draw(items: list[T], texts: list[str], per_bucket: dict[str, int]) -> list[T]:
+    """Every item over 30 words, then `per_bucket[name]` items of each shorter
+    bucket, two thirds of them holding a marker word; in input order (seed 0)."""
+    rng = random.Random(0)
+    words = [len(text.split()) for text in texts]
+    chosen = {i for i, n in enumerate(words) if n > 30}
+    for name, n in per_bucket.items():
+        pool = [i for i, count in enumerate(words) if length_bucket(count) == name]
+        rng.shuffle(pool)
+        # Two thirds from turns with a marker word, the rest from any turn.
+        picked = [i for i in pool if MARKER_WORDS.search(texts[i])][: (2 * n) // 3]
+        picked += [i for i in pool if i not in set(picked)][: n - len(picked)]
+        chosen.update(picked)
+    return [items[i] for i in sorted(chosen)]
 
 
 def main() -> None:
@@ -40,19 +58,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = [json.loads(line) for line in args.rev16.read_text(encoding="utf-8").splitlines()]
-    rng = random.Random(0)
-    chosen = [r for r in rows if len(r["text"].split()) > 30]
-    for name, n in PER_BUCKET.items():
-        pool = [r for r in rows if length_bucket(len(r["text"].split())) == name]
-        rng.shuffle(pool)
-        # Two thirds from turns with a marker word, the rest from any turn.
-        marked = [r for r in pool if MARKER_WORDS.search(r["text"])]
-        picked = marked[: (2 * n) // 3]
-        seen = {id(r) for r in picked}
-        picked += [r for r in pool if id(r) not in seen][: n - len(picked)]
-        chosen += picked
-    order = {id(r): i for i, r in enumerate(rows)}
-    chosen.sort(key=lambda r: order[id(r)])
+    chosen = draw(rows, [r["text"] for r in rows], PER_BUCKET)
     lines = ["id\twords\tbucket"]
     for r in chosen:
         words = len(r["text"].split())

@@ -13,14 +13,13 @@ has enough turns for a false-alarm rate. The model plays no part in the draw.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sample_rev16 import MARKER_WORDS  # noqa: E402  (one list of marker words)
+from sample_rev16 import draw  # noqa: E402  (one way of drawing a sample)
 
 sys.path.insert(0, str(HERE))
 from source import read_annomi, turn_id  # noqa: E402
@@ -36,18 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     turns = [t for t in read_annomi(args.csv) if t.role == "client"]
-    rng = random.Random(0)
-    chosen = [t for t in turns if len(t.text.split()) > 30]
-    for name, n in PER_BUCKET.items():
-        pool = [t for t in turns if length_bucket(len(t.text.split())) == name]
-        rng.shuffle(pool)
-        marked = [t for t in pool if MARKER_WORDS.search(t.text)]
-        picked = marked[: (2 * n) // 3]
-        seen = {id(t) for t in picked}
-        picked += [t for t in pool if id(t) not in seen][: n - len(picked)]
-        chosen += picked
-    order = {id(t): i for i, t in enumerate(turns)}
-    chosen.sort(key=lambda t: order[id(t)])
+    chosen = draw(turns, [t.text for t in turns], PER_BUCKET)
     lines = ["id\twords\tbucket"]
     for t in chosen:
         words = len(t.text.split())
