@@ -24,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 
 import mbt_nlp
 from mbt_nlp.annotation.turns import annotate_turns
+from mbt_nlp.errors import MbtError
 from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.resources import MODES
 
@@ -56,7 +57,10 @@ def main() -> None:
     nlp = mbt_nlp.load(model=args.model)
     if args.threshold is not None:
         nlp.get_pipe("mbt_classifier").configure(None, args.threshold, None)
-    turns = read_annomi(args.csv)
+    try:
+        turns = read_annomi(args.csv)
+    except (OSError, MbtError) as err:
+        raise SystemExit(f"error: {err}") from None
     ids = {(t.session, t.index): turn_id(t) for t in turns}
     records = [r for r in annotate_turns(nlp, turns) if r["role"] == "client"]
     gold = read_labels(args.labels) if args.labels.exists() else {}

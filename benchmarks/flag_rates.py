@@ -52,10 +52,11 @@ def main() -> None:
     nlp = mbt_nlp.load(model=args.model)
     if args.threshold is not None:
         nlp.get_pipe("mbt_classifier").configure(None, args.threshold, None)
-    clinicians = frozenset(args.clinician.split(",")) if args.clinician else frozenset()
+    # No clinician by default: podcast hosts and guests are all read as clients.
+    roles = RoleMap.from_options(args.clinician) if args.clinician else RoleMap(frozenset())
     options = ReadOptions(session_field=args.session_field, turn_field=args.turn_field,
                           speaker_field=args.speaker_field, text_field=args.text_field,
-                          roles=RoleMap(clinicians=clinicians))
+                          roles=roles)
     turns = [turn for path in args.inputs for turn in read_transcript(path, options)]
     start = time.perf_counter()
     records = [r for r in annotate_turns(nlp, turns) if r["role"] == "client"]

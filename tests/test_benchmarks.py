@@ -1,0 +1,41 @@
+"""The real-speech benchmarks run end to end and fail with one line on a wrong file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_flag_rates_prints_every_length_bucket_and_no_text(tmp_path):
+    session = tmp_path / "s.txt"
+    session.write_text("T: How was it?\nC: So-\nT: Go on.\n"
+                       "C: Nobody will ever want me, that's just how it is.\n", encoding="utf-8")
+    result = run("benchmarks/flag_rates.py", str(session), "--clinician", "T", "--show", "5")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2 client turns tagged")
+    assert [line.split()[0] for line in lines[2:7]] == ["1-10", "11-30", "31-100", ">100", "all"]
+    assert "Nobody" not in result.stdout  # ids only, never transcript text
+
+
+def test_annomi_check_refuses_another_file_in_one_line(tmp_path):
+    csv = tmp_path / "AnnoMI-simple.csv"
+    csv.write_text("transcript_id,utterance_id,interlocutor,utterance_text\n0,0,client,Hi\n",
+                   encoding="utf-8")
+    result = run("benchmarks/annomi_check.py", str(csv))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {csv}: not the AnnoMI file the labels refer to (SHA-256 "
+        f"{__import__('hashlib').sha256(csv.read_bytes()).hexdigest()[:12]}..., expected "
+        "b178db3b0b98...)"]
