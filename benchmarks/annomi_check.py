@@ -48,7 +48,8 @@ def main() -> None:
     parser.add_argument("csv", type=Path, help="AnnoMI-simple.csv")
     parser.add_argument("--model", default=None, help="a trained pipeline (default: bundled)")
     parser.add_argument("--threshold", type=float, default=None,
-                        help="P(any mode) needed to flag (default: the model's)")
+                        help="P(any mode) needed to flag (default: the model's; a turn with "
+                        "a marker-floor marker needs only the floor)")
     parser.add_argument("--labels", type=Path, default=ANNOMI / "labels.tsv")
     parser.add_argument("--json", type=Path, default=None,
                         help="also store the figures under 'annomi' in this metrics file")
@@ -66,6 +67,7 @@ def main() -> None:
     gold = read_labels(args.labels) if args.labels.exists() else {}
 
     total, flagged = Counter(), Counter()
+    by_marker = sum(r.get("flagged_by") == "marker" for r in records)
     rows = []  # (bucket, flagged, gold is a mode, P(any mode)) of the labelled sample
     for record in records:
         bucket = length_bucket(len(record["text"].split()))
@@ -76,8 +78,10 @@ def main() -> None:
         if label is not None:
             rows.append((bucket, flag, label in MODES, sum(record["proba"][m] for m in MODES)))
 
-    figures: dict[str, object] = {"client_turns": len(records), "labelled": len(rows)}
-    print(f"AnnoMI: {len(records)} client turns; {len(rows)} labelled")
+    figures: dict[str, object] = {"client_turns": len(records), "labelled": len(rows),
+                                  "flagged_by_marker_floor": by_marker}
+    print(f"AnnoMI: {len(records)} client turns; {len(rows)} labelled; "
+          f"{by_marker} flagged by the marker floor")
     print(f"{'words':>8} {'all turns flagged':>18} {'false alarms':>16} {'modes found':>14}")
     for bucket in (*BUCKETS, "all"):
         n = sum(total.values()) if bucket == "all" else total[bucket]

@@ -42,7 +42,8 @@ def main() -> None:
                         help="comma list of clinician speaker labels (default: none, every "
                              "speaker is a client, as for podcast hosts and guests)")
     parser.add_argument("--threshold", type=float, default=None,
-                        help="P(any mode) needed to flag (default: the model's)")
+                        help="P(any mode) needed to flag (default: the model's; a turn with "
+                        "a marker-floor marker needs only the floor)")
     parser.add_argument("--show", type=int, default=0, help="list the N likeliest flags' ids")
     for name, default in (("session", "session"), ("turn", "turn"), ("speaker", "speaker"),
                           ("text", "text")):

@@ -122,6 +122,9 @@ def explain(
     if "proba" in result:
         probs = ", ".join(f"{k} {v:.2f}" for k, v in result["proba"].items())
         console.print(f"mode: [bold]{result['mode']}[/]  ({probs})")
+        if result.get("flagged_by") == "marker":
+            console.print("    flagged on its marker: the modes stay under the threshold, but "
+                          "the words state a fixed verdict (the marker floor)")
         for seg in result["segments"]:
             words = escape(text[seg["start"]:seg["end"]])
             console.print(f"  segment {seg['mode']} {seg['probability']:.2f}: {words}")

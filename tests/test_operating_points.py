@@ -114,10 +114,12 @@ def test_saved_points_are_used_by_name(model_copy):
     nlp = mbt_nlp.load(model=str(model_copy))
     classifier = nlp.get_pipe("mbt_classifier")
     classifier.configure(operating_point="review")
-    assert classifier.decision() == {"operating_point": "review",
+    floor = settings["marker_floor"]  # a named point or a threshold keeps the floor
+    assert classifier.decision() == {"operating_point": "review", "marker_floor": floor,
                                      "threshold": points["review"]["threshold"]}
     classifier.configure(threshold=0.5)  # a threshold of one's own wins and is named so
-    assert classifier.decision() == {"operating_point": None, "threshold": 0.5}
+    assert classifier.decision() == {"operating_point": None, "threshold": 0.5,
+                                     "marker_floor": floor}
     with pytest.raises(ModelError, match="unknown operating point 'strict'"):
         classifier.configure(operating_point="strict")
 

@@ -43,5 +43,6 @@ def explain(text: str, nlp: Language) -> dict[str, Any]:
     if doc._.mbt_proba is not None:
         result["mode"] = doc._.mbt_mode
         result["proba"] = doc._.mbt_proba
+        result["flagged_by"] = doc._.mbt_flagged_by
         result["segments"] = candidate_segments(doc, nlp)
     return result

@@ -46,6 +46,7 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
     passage = record.get("passage") or [record.get("turn")] * 2
     row["passage_first"], row["passage_last"] = passage
     row["mode"] = record.get("mode")
+    row["flagged_by"] = record.get("flagged_by")
     proba = record.get("proba") or {}
     for label in LABELS:
         row[f"p_{label}"] = proba.get(label)

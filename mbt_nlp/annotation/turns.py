@@ -124,6 +124,7 @@ def records_from_docs(nlp: Language, docs: Iterable[Doc],
         else:
             for _, line_doc in waiting:
                 line_doc._.mbt_mode, line_doc._.mbt_proba = doc._.mbt_mode, doc._.mbt_proba
+                line_doc._.mbt_flagged_by = doc._.mbt_flagged_by
         labelled = _labelled(passage, label_clinician)
         for turn, line_doc in waiting:
             if labelled and line_doc._.mbt_mode is not None:
@@ -183,6 +184,8 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
     if classified or doc._.mbt_proba is not None:
         record["mode"] = doc._.mbt_mode if labelled else None
         record["proba"] = doc._.mbt_proba if labelled else None
+        # "probability" or "marker" (a floor marker under the threshold), None: no mode.
+        record["flagged_by"] = doc._.mbt_flagged_by if labelled else None
         record["segments"] = (doc._.mbt_segments or []) if labelled else []
     if doc._.mbt_intervention is not None or (turn.role == CLINICIAN and intervened):
         record["intervention"] = doc._.mbt_intervention

@@ -40,7 +40,15 @@ from mbt_nlp.learn.training import (
     length_weights,
     out_of_fold,
 )
-from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, any_mode, decide
+from mbt_nlp.pipeline.priors import (
+    DEFAULT_PRIOR,
+    DEFAULT_THRESHOLD,
+    MARKER_FLOOR,
+    adjust,
+    any_mode,
+    decide,
+    flags,
+)
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
 THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
@@ -76,13 +84,26 @@ def _rates(flagged: np.ndarray, gold_mode: np.ndarray) -> dict[str, Any]:
     }
 
 
+def marked_units(corpus: Corpus, floor: Mapping[str, Any] | None) -> np.ndarray | None:
+    """Which of the corpus's units carry an active marker the floor names (None: no
+    floor). Markers are rules, not learnt, so no fold can leak them."""
+    if not floor:
+        return None
+    columns = [f"marker_{label}" for label in floor["labels"] if f"marker_{label}" in corpus.X]
+    return (corpus.X[columns].to_numpy() > 0).any(axis=1) if columns else np.zeros(
+        len(corpus.X), dtype=bool)
+
+
 def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
                      train_prior: Mapping[str, float], prior: Mapping[str, float],
-                     threshold: float) -> dict[str, Any]:
+                     threshold: float, marked: np.ndarray | None = None,
+                     floor: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Figures on turns at a realistic prevalence, after the prior adjustment and the
-    decision rule, overall and by turn length."""
+    decision rule (threshold, and the marker floor on `marked` turns), overall and by
+    turn length."""
     proba = adjust(raw, LABELS, train_prior, prior)
-    decided = decide(proba, LABELS, threshold)
+    min_p = floor["min_p"] if floor and marked is not None else None
+    decided = decide(proba, LABELS, threshold, marked, min_p)
     gold_mode = np.array([label in MODES for label in y])
     flagged = np.array([label in MODES for label in decided])
     p_mode = any_mode(proba, LABELS)
@@ -101,7 +122,7 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
         "operating_points": [],
     }
     for t in THRESHOLDS:
-        f = p_mode >= t
+        f = flags(p_mode, t, marked, min_p)
         by_length = {b: _rates(f[buckets == b], gold_mode[buckets == b])
                      for b in BUCKETS if (buckets == b).any()}
         worst = max((r["false_alarm_rate"] for r in by_length.values()
@@ -127,7 +148,8 @@ def balanced_report(corpus: Corpus, raw: np.ndarray,
 
 def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
              C: float = DEFAULT_C, prior: dict[str, float] | None = None,
-             threshold: float = DEFAULT_THRESHOLD, full: bool = True) -> dict[str, Any]:
+             threshold: float = DEFAULT_THRESHOLD, full: bool = True,
+             floor: Mapping[str, Any] | None = MARKER_FLOOR) -> dict[str, Any]:
     """All figures as one dict (written to models/metrics.json by `mbt evaluate`).
 
     Every part is trained on together, as `mbt train` does, under two groupings:
@@ -153,8 +175,15 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
     }
     results: dict[str, Any] = {
         "settings": {"seed": seed, "C": C, "threshold": threshold, "prior": prior,
+                     "marker_floor": dict(floor) if floor else None,
                      "length_buckets_words": list(BUCKETS)},
     }
+    marked = {name: marked_units(c, floor) for name, c in zip(names, parts, strict=True)}
+
+    def on_lines(name: str) -> np.ndarray | None:
+        m = marked[name]
+        return None if m is None else realistic[name].per_line(m)
+
     for scheme, groups in schemes.items():
         folds = 5 if scheme == "session_cv" else 99
         turn_only, combined = two_level_cv(union, groups, folds=folds, seed=seed, C=C)
@@ -167,12 +196,12 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
                 continue
             line_proba = corpus.per_line(turn_only[rows])
             report = screening_report(corpus.lines.labels, corpus.line_words, line_proba,
-                                      train_prior, prior, threshold)
+                                      train_prior, prior, threshold, on_lines(name), floor)
             pooled.append((list(corpus.lines.labels), list(corpus.line_words),
-                           adjust(line_proba, LABELS, train_prior, prior)))
+                           adjust(line_proba, LABELS, train_prior, prior), on_lines(name)))
             both = screening_report(corpus.lines.labels, corpus.line_words,
                                     corpus.per_line(combined[rows]), train_prior, prior,
-                                    threshold)
+                                    threshold, on_lines(name), floor)
             # The alternative `mbt train --combine-windows`: turn and window evidence combined.
             report["windows_combined"] = {k: both[k] for k in (
                 "auroc_any_mode", "false_alarm_rate", "recall_of_modes", "by_length")}
@@ -182,7 +211,8 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
             # sessions): the decision rules a user can pick with --operating-point.
             results[f"operating_points_{scheme}"] = named_points(
                 [y for p in pooled for y in p[0]], [w for p in pooled for w in p[1]],
-                np.vstack([p[2] for p in pooled]))
+                np.vstack([p[2] for p in pooled]), _pool_marked([p[3] for p in pooled]),
+                floor)
     if full:
         results["ablation"] = {}
         for view in ("signals", "ngrams"):
@@ -197,11 +227,15 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
                     continue
                 r = screening_report(corpus.lines.labels, corpus.line_words,
                                      corpus.per_line(turn_only[rows]), train_prior, prior,
-                                     threshold)
+                                     threshold, on_lines(name), floor)
                 row[name] = {k: r[k] for k in ("auroc_any_mode", "false_alarm_rate",
                                                 "recall_of_modes")}
             results["ablation"][view] = row
     return results
+
+
+def _pool_marked(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    return None if any(m is None for m in parts) else np.concatenate(parts)
 
 
 def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
@@ -235,6 +269,9 @@ TITLES = {"real": "Real typed chats (MIBot)", "spoken": "Spoken sessions",
 
 def format_report(results: dict[str, Any]) -> str:
     """Markdown tables of the figures (printed by `mbt evaluate`)."""
+    floor = results.get("settings", {}).get("marker_floor")
+    decision = "prior-adjusted, default threshold" + (
+        f", marker floor {floor['min_p']:g} on {' / '.join(floor['labels'])}" if floor else "")
     lines = []
     for key, title in (("written_session_cv", "Written corpus, session-grouped 5-fold CV"),
                        ("written_leave_one_writer_out", "Written corpus, leave-one-writer-out")):
@@ -257,7 +294,7 @@ def format_report(results: dict[str, Any]) -> str:
             if key.endswith(suffix) and not key.startswith(("written", "operating_points")):
                 name = key.removesuffix(suffix)
                 lines += _screening_table(f"{TITLES.get(name, name)}, {scheme}, as tagged "
-                                          "(prior-adjusted, default threshold)", results[key])
+                                          f"({decision})", results[key])
                 lines += format_curves(f"{TITLES.get(name, name)}, {scheme}: precision-recall "
                                        "and calibration", results[key]["curves"])
     for scheme in ("leave_one_writer_out", "session_cv"):
@@ -289,31 +326,52 @@ def score_model(nlp: Language, written: Sequence[str | Path] | None,
         raise ValueError("the pipeline has no mbt_classifier to score")
     target = classifier.settings["target_prior"]
     threshold = classifier.settings["threshold"]
+    floor = classifier.settings.get("marker_floor")
 
-    def probabilities(paths: Sequence[str | Path]) -> tuple[list[str], list[int], np.ndarray]:
+    def probabilities(paths: Sequence[str | Path]
+                      ) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
         all_turns, labelled = load_annotations(paths)
         records = {(r["session"], r["turn"]): r for r in annotate_turns(nlp, all_turns)}
         proba = np.array([[records[(t.session, t.index)]["proba"][label] for label in LABELS]
                           for t in labelled.turns])
-        return labelled.labels, [len(t.text.split()) for t in labelled.turns], proba
+        marked = np.array([_passage_marked(records, records[(t.session, t.index)], floor)
+                           for t in labelled.turns], dtype=bool)
+        return labelled.labels, [len(t.text.split()) for t in labelled.turns], proba, marked
 
     results: dict[str, Any] = {"settings": {"prior": target, "threshold": threshold,
+                                            "marker_floor": floor,
                                             "length_buckets_words": list(BUCKETS)}}
     if written:
-        labels, _, proba = probabilities(written)
+        labels, _, proba, _ = probabilities(written)
         p = adjust(proba, LABELS, target, class_prior(labels))
         results["written"] = classification_report(labels, [LABELS[j] for j in p.argmax(1)], p)
-    pooled: list[tuple[list[str], list[int], np.ndarray]] = []
+    pooled: list[tuple[list[str], list[int], np.ndarray, np.ndarray]] = []
     for name, paths in realistic.items():
-        labels, words, proba = probabilities(paths)
+        labels, words, proba, marked = probabilities(paths)
         # Probabilities are already at the target prior: the adjustment is the identity.
-        results[name] = screening_report(labels, words, proba, target, target, threshold)
-        pooled.append((labels, words, proba))
+        results[name] = screening_report(labels, words, proba, target, target, threshold,
+                                         marked, floor)
+        pooled.append((labels, words, proba, marked))
     if pooled:
         results["operating_points"] = named_points(
             [y for p in pooled for y in p[0]], [w for p in pooled for w in p[1]],
-            np.vstack([p[2] for p in pooled]))
+            np.vstack([p[2] for p in pooled]), np.concatenate([p[3] for p in pooled]), floor)
     return results
+
+
+def _passage_marked(records: Mapping[tuple[str, int], dict[str, Any]], record: dict[str, Any],
+                    floor: Mapping[str, Any] | None) -> bool:
+    """Whether the passage a record's mode came from carries a floor marker: flagged by
+    one, or one among its lines' markers (the joined text the classifier judged can
+    differ only where a match runs across two lines)."""
+    if not floor:
+        return False
+    if record.get("flagged_by") == "marker":
+        return True
+    first, last = record["passage"]
+    return any(m["label"] in floor["labels"]
+               for turn in range(first, last + 1)
+               for m in records.get((record["session"], turn), {}).get("markers", []))
 
 
 def format_scores(results: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ P(any mode), the score the decision rule thresholds:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 
 from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.model_file import read_settings, write_settings
-from mbt_nlp.pipeline.priors import any_mode
+from mbt_nlp.pipeline.priors import any_mode, flags
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
 POINTS = ("screening", "review", "balanced")
@@ -89,9 +89,9 @@ def curves(y: Sequence[str], proba: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _at(threshold: float, gold: np.ndarray, score: np.ndarray,
-        buckets: np.ndarray) -> dict[str, Any]:
-    flagged = score >= threshold
+def _at(threshold: float, gold: np.ndarray, score: np.ndarray, buckets: np.ndarray,
+        marked: np.ndarray | None = None, min_p: float | None = None) -> dict[str, Any]:
+    flagged = flags(score, threshold, marked, min_p)
     ordinary = ~gold
     tp = int((flagged & gold).sum())
     worst = 0.0
@@ -113,12 +113,16 @@ def _at(threshold: float, gold: np.ndarray, score: np.ndarray,
     }
 
 
-def named_points(y: Sequence[str], words: Sequence[int], proba: np.ndarray) -> dict[str, Any]:
-    """The three named operating points on P(any mode), each with its figures."""
+def named_points(y: Sequence[str], words: Sequence[int], proba: np.ndarray,
+                 marked: np.ndarray | None = None,
+                 floor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The three named operating points on P(any mode), each with its figures; with a
+    marker floor, `marked` turns are flagged from its lower bar at every threshold."""
     gold = np.isin(np.asarray(y), list(MODES))
     score = any_mode(proba, LABELS)
     buckets = np.array([length_bucket(n) for n in words])
-    table = [_at(t, gold, score, buckets) for t in GRID]
+    min_p = floor["min_p"] if floor and marked is not None else None
+    table = [_at(t, gold, score, buckets, marked, min_p) for t in GRID]
     safe = [r for r in table if r["worst_bucket_false_alarm_rate"] <= MAX_FALSE_ALARMS]
     screening = safe[0] if safe else table[-1]
     finding = [r for r in table if (r["recall"] or 0) >= REVIEW_RECALL] or [

@@ -30,7 +30,7 @@ from mbt_nlp.learn.interventions import load_clinician_turns
 from mbt_nlp.learn.metrics import BUCKETS, align, length_bucket
 from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION, build_pipeline
 from mbt_nlp.pipeline.features import feature_names
-from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD
+from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, MARKER_FLOOR
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.pipeline.stacking import split_by_turn, stack_features
 
@@ -202,6 +202,7 @@ def train_pipeline(
         "train_prior": class_prior(labelled.labels, length_weights(labelled.labels, words)),
         "target_prior": dict(prior or DEFAULT_PRIOR),
         "threshold": DEFAULT_THRESHOLD if threshold is None else threshold,
+        "marker_floor": dict(MARKER_FLOOR),
         "seed": seed,
         "C": C,
         "length_weights": "label mix equal across turns over 10 words (training.py)",

@@ -50,6 +50,9 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Mode and probabilities, from mbt_classifier (when the pipeline has one).
     "mbt_mode": {"default": None},
     "mbt_proba": {"default": None},
+    # Why a mode was flagged: "probability" (P(any mode) reached the threshold) or
+    # "marker" (a floor marker, with P(any mode) over the lower floor; priors.py).
+    "mbt_flagged_by": {"default": None},
     "mbt_segments": {"default": None},
 }
 

@@ -11,6 +11,7 @@ unflagged unless the evidence is strong.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,12 @@ DEFAULT_PRIOR: dict[str, float] = {
 # Chosen on the cross-validated spoken, real and rev16 parts (models/EVALUATION.md): the
 # lowest threshold at which false alarms stay under 5% in every turn-length bucket.
 DEFAULT_THRESHOLD = 0.15
+# A strong marker lowers the bar. Real clients state harsh verdicts on themselves among
+# hedges and feeling words ("I'm- I'm just so stupid, I guess"), which the classifier
+# reads as reflective: the modes it missed in real talk scored P 0.001-0.08. Where the
+# judged text carries an active (not set aside) marker of such a verdict, this much
+# P(any mode) is enough. Chosen on out-of-fold scores (models/EVALUATION.md).
+MARKER_FLOOR: dict[str, Any] = {"labels": ["GLOBAL_JUDGEMENT"], "min_p": 0.005}
 
 
 def parse_prior(text: str) -> dict[str, float]:
@@ -68,15 +75,27 @@ def any_mode(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
     return proba[:, idx].sum(axis=1)
 
 
-def decide(proba: np.ndarray, classes: Sequence[str],
-           threshold: float = DEFAULT_THRESHOLD) -> list[str]:
-    """A mode only where P(any mode) >= threshold; otherwise mentalizing or none."""
+def flags(p_mode: np.ndarray, threshold: float, marked: np.ndarray | None = None,
+          floor: float | None = None) -> np.ndarray:
+    """Which turns get a mode: P(any mode) >= threshold, or, for turns `marked` with a
+    floor marker, P(any mode) >= floor (no floor: the threshold alone)."""
+    flagged = p_mode >= threshold
+    if marked is not None and floor is not None:
+        flagged |= np.asarray(marked, dtype=bool) & (p_mode >= floor)
+    return flagged
+
+
+def pick(proba: np.ndarray, classes: Sequence[str], flagged: np.ndarray) -> list[str]:
+    """The likeliest mode where `flagged`; elsewhere the likelier of mentalizing and none."""
     classes = list(classes)
     modes = [i for i, c in enumerate(classes) if c in MODES]
     rest = [i for i, c in enumerate(classes) if c not in MODES]
-    p_mode = proba[:, modes].sum(axis=1)
-    out = []
-    for row, pm in zip(proba, p_mode, strict=True):
-        pool = modes if pm >= threshold else rest
-        out.append(classes[max(pool, key=lambda i: row[i])])
-    return out
+    return [classes[max(modes if f else rest, key=lambda i: row[i])]
+            for row, f in zip(proba, flagged, strict=True)]
+
+
+def decide(proba: np.ndarray, classes: Sequence[str],
+           threshold: float = DEFAULT_THRESHOLD, marked: np.ndarray | None = None,
+           floor: float | None = None) -> list[str]:
+    """Labels by the decision rule: `pick` where `flags` says so."""
+    return pick(proba, classes, flags(any_mode(proba, classes), threshold, marked, floor))

@@ -266,6 +266,7 @@ def moments(records: list[dict[str, Any]], reasons: dict[str, str],
         result.append({
             "position": positions[0], "positions": positions, "record": lines[0],
             "last": lines[-1], "mode": mode, "probability": probability,
+            "flagged_by": lines[0].get("flagged_by"),
             "proba": lines[0].get("proba"), "start": lines[0].get("start"),
             "evidence": evidence_by_rule([m for r in lines for m in r.get("markers", [])],
                                          reasons),
@@ -386,10 +387,12 @@ def model_identity(nlp: Language) -> tuple[str, str]:
     meta = nlp.meta or {}
     decision = nlp.get_pipe("mbt_classifier").decision()
     # The page says which decision rule flagged the turns: a named operating point or a
-    # threshold on P(any mode).
+    # threshold on P(any mode), and the lower bar of the marker floor.
     rule = (f"operating point '{decision['operating_point']}'"
             if decision["operating_point"] else "threshold")
     name = f"{meta.get('name') or 'pipeline'}, {rule} P(any mode) ≥ {decision['threshold']:g}"
+    if floor := decision.get("marker_floor"):
+        name += f" (≥ {floor['min_p']:g} with a {' or '.join(floor['labels'])} marker)"
     return name, str(meta.get("version") or "")
 
 

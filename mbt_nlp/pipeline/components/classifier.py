@@ -2,9 +2,9 @@
 
 Holds a linear model (pipeline/linear_model.py: arrays fitted by scikit-learn,
 saved without pickling) and the settings that turn its output into a decision:
-the training prior, the target prior of real sessions, and the P(any mode)
-threshold. Writes `doc._.mbt_proba` ({label: probability}, adjusted to the target
-prior) and `doc._.mbt_mode`.
+the training prior, the target prior of real sessions, the P(any mode) threshold
+and the marker floor (priors.py). Writes `doc._.mbt_proba` ({label: probability},
+adjusted to the target prior), `doc._.mbt_mode` and `doc._.mbt_flagged_by`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,19 @@ from spacy.tokens import Doc
 
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.components.error_handling import Batched
-from mbt_nlp.pipeline.extensions import register_extensions
+from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
 from mbt_nlp.pipeline.linear_model import LinearModel, as_linear
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
-from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, adjust, decide
+from mbt_nlp.pipeline.priors import (
+    DEFAULT_PRIOR,
+    DEFAULT_THRESHOLD,
+    MARKER_FLOOR,
+    adjust,
+    any_mode,
+    flags,
+    pick,
+)
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.pipeline.stacking import stack_features
 from mbt_nlp.pipeline.tokens import make_doc
@@ -34,7 +42,7 @@ COMBINER = "combiner"  # file stem of the optional second-level model
 
 @Language.factory(
     "mbt_classifier",
-    assigns=["doc._.mbt_mode", "doc._.mbt_proba"],
+    assigns=["doc._.mbt_mode", "doc._.mbt_proba", "doc._.mbt_flagged_by"],
     requires=["doc._.mbt_discourse", "doc._.mbt_profile"],
     default_config={},
 )
@@ -65,10 +73,13 @@ class ModeClassifier(Batched):
                          **settings}
 
     def configure(self, prior: Mapping[str, float] | None = None,
-                  threshold: float | None = None, operating_point: str | None = None) -> None:
+                  threshold: float | None = None, operating_point: str | None = None,
+                  marker_floor: bool | None = None) -> None:
         """Use another real-world prior, a named operating point of this model (its
         `operating_points`, chosen by `mbt evaluate --save-operating-points`) or a
-        decision threshold of your own (which wins over a named point)."""
+        decision threshold of your own (which wins over a named point). `marker_floor`
+        False: the threshold alone decides; True: the default floor where the model
+        has none (priors.MARKER_FLOOR)."""
         if prior is not None:
             self.settings["target_prior"] = dict(prior)
         if operating_point is not None:
@@ -82,12 +93,25 @@ class ModeClassifier(Batched):
         if threshold is not None:
             self.settings["threshold"] = float(threshold)
             self.settings["operating_point"] = None
+        if marker_floor is not None:
+            self.settings["marker_floor"] = (
+                (self.settings.get("marker_floor") or dict(MARKER_FLOOR)) if marker_floor
+                else None)
 
     def decision(self) -> dict[str, Any]:
         """What decides a flag, for reports: the operating point's name (None: a threshold
-        of the user's own or the model's default) and the threshold on P(any mode)."""
+        of the user's own or the model's default), the threshold on P(any mode) and the
+        marker floor (None: models trained before it, or switched off)."""
         return {"operating_point": self.settings.get("operating_point"),
-                "threshold": self.settings["threshold"]}
+                "threshold": self.settings["threshold"],
+                "marker_floor": self.settings.get("marker_floor")}
+
+    def marked(self, docs: list[Doc]) -> np.ndarray:
+        """Which Docs carry an active marker of a label the marker floor names."""
+        floor = self.settings.get("marker_floor") or {}
+        labels = set(floor.get("labels", ()))
+        return np.array([any(s.label_ in labels for s in doc.spans.get(SPANS_KEY, []))
+                         for doc in docs], dtype=bool)
 
     def rule_reasons(self) -> dict[str, str]:
         return {}
@@ -126,7 +150,10 @@ class ModeClassifier(Batched):
             self.combiner.encode({}, stack_features(turns, per_turn)))
         return _in_label_order(raw, self.combiner.classes)
 
-    def predict(self, docs: list[Doc]) -> tuple[list[dict[str, float]], list[str]]:
+    def predict(self, docs: list[Doc]
+                ) -> tuple[list[dict[str, float]], list[str], list[str | None]]:
+        """Per Doc: probabilities at the target prior, the decided label and what flagged
+        it ("probability", "marker" or None for mentalizing / none)."""
         if self.model is None:
             raise ModelError("mbt_classifier has no trained model (train one with `mbt train`)")
         to_target = (self.settings["train_prior"], self.settings["target_prior"])
@@ -138,19 +165,26 @@ class ModeClassifier(Batched):
                 doc.user_data["mbt_windows"] = [
                     [list(bounds), [round(float(x), 4) for x in row]]
                     for (bounds, _), row in zip(windows, adjusted, strict=True)]
-        modes = decide(proba, LABELS, self.settings["threshold"])
+        floor = self.settings.get("marker_floor")
+        p_mode = any_mode(proba, LABELS)
+        by_probability = p_mode >= self.settings["threshold"]
+        flagged = flags(p_mode, self.settings["threshold"], self.marked(docs),
+                        floor["min_p"] if floor else None)
+        labels = pick(proba, LABELS, flagged)
+        flagged_by = [("probability" if p else "marker") if f else None
+                      for f, p in zip(flagged, by_probability, strict=True)]
         dicts = [{label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)}
                  for row in proba]
-        return dicts, modes
+        return dicts, labels, flagged_by
 
     def _label(self, docs: list[Doc]) -> list[Doc]:
         judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
         if not judged:
             return docs
-        probas, modes = self.predict(judged)
-        for doc, proba, mode in zip(judged, probas, modes, strict=True):
+        for doc, proba, mode, by in zip(judged, *self.predict(judged), strict=True):
             doc._.mbt_proba = proba
             doc._.mbt_mode = mode
+            doc._.mbt_flagged_by = by
         return docs
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
