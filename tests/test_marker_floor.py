@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 
 import mbt_nlp
-from mbt_nlp.annotation.turns import annotate
-from mbt_nlp.learn.evaluation import screening_report
+from mbt_nlp.annotation.turns import annotate, annotate_turns
+from mbt_nlp.learn.corpus import load_annotations
+from mbt_nlp.learn.evaluation import score_model, screening_report
 from mbt_nlp.learn.operating_points import named_points
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, MARKER_FLOOR, decide, flags
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.transcript import Turn
 from mbt_nlp.writers.report import model_identity, moments, render_report
+from tests.conftest import REPO
 from tests.test_operating_points import proba_with_mode_score
 from tests.test_report import marker, record
 
@@ -128,3 +130,17 @@ def test_explain_says_when_the_marker_flagged_it():
     assert "flagged on its marker" in floored.output
     plain = runner.invoke(app, ["explain", PLAIN, "--threshold", "1"])
     assert plain.exit_code == 0 and "flagged on its marker" not in plain.output
+
+
+def test_scoring_a_model_counts_the_flags_its_records_show(bundled):
+    files = [REPO / "annotations" / "spoken" / f"w42_s0{i}.jsonl" for i in (1, 2)]
+    classifier = bundled.get_pipe("mbt_classifier")
+    classifier.configure(threshold=1.0)  # every flag is the floor's
+    try:
+        scores = score_model(bundled, None, {"spoken": files})["spoken"]
+        all_turns, labelled = load_annotations(files)
+        records = {(r["session"], r["turn"]): r for r in annotate_turns(bundled, all_turns)}
+    finally:
+        classifier.configure(threshold=0.15)
+    flagged = [records[(t.session, t.index)]["mode"] in MODES for t in labelled.turns]
+    assert scores["flagged_turns"] == sum(flagged) > 0

@@ -18,6 +18,11 @@ PSYCHIC_EQUIVALENCE = [
     "Everything is ruined. Nothing will change.",
     "He always lets me down, every single time.",
     "There's no point, that's just how it is.",
+    # Verdicts as recorded clients say them: burden, fate of one's kind, others' contempt.
+    "They'd all be better off without me.",
+    "I feel like if I don't live anymore, she'll be okay.",
+    "People like me are unaccepted in that world.",
+    "I know she wouldn't give a shit right now.",
 ]
 TELEOLOGICAL = [
     "I took an overdose; I must have been suicidal.",
@@ -67,6 +72,9 @@ HARD_NEGATIVES = [
     "I think it's Tuesday today.",
     "Everyone was at the party.",
     "Nothing much happened at work.",
+    "Some people like me and some don't, that's life.",
+    "He'd be better off without the car, to be honest.",
+    "If I'm late, they'll be fine, they start without me.",
 ]
 
 
@@ -116,3 +124,20 @@ def test_every_span_names_rule_and_family(nlp):
         assert span.id_.split(".")[0] in {"pe", "te", "pr", "me"}
         assert span.kb_id_ in {"psychic_equivalence", "teleological", "pretend", "mentalizing"}
         assert span.label_.isupper()
+
+
+@pytest.mark.parametrize("text", [
+    "They'd all be better off without me.",
+    "People like me are unaccepted in that world.",
+    "He won't care about me anymore.",
+])
+def test_new_verdicts_are_global_judgements(nlp, text):
+    # The marker floor (priors.MARKER_FLOOR) acts on this label: these must carry it.
+    assert "GLOBAL_JUDGEMENT" in labels(nlp(text))
+
+
+def test_a_hedged_verdict_about_another_is_set_aside(nlp):
+    doc = nlp("Maybe she wouldn't care about me, I don't know.")
+    assert "GLOBAL_JUDGEMENT" not in labels(doc)
+    assert [c["reason"] for c in doc._.mbt_cancelled if c["label"] == "GLOBAL_JUDGEMENT"] == [
+        "hedged"]
