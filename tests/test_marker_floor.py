@@ -144,3 +144,14 @@ def test_scoring_a_model_counts_the_flags_its_records_show(bundled):
         classifier.configure(threshold=0.15)
     flagged = [records[(t.session, t.index)]["mode"] in MODES for t in labelled.turns]
     assert scores["flagged_turns"] == sum(flagged) > 0
+
+
+@pytest.mark.parametrize("floor", [{"labels": "GLOBAL_JUDGEMENT", "min_p": 0.005},
+                                   {"labels": ["GLOBAL_JUDGEMENT"], "min_p": 2},
+                                   {"labels": ["GLOBAL_JUDGEMENT"]}, [0.005]])
+def test_a_malformed_floor_in_saved_settings_is_refused(bundled, floor):
+    from mbt_nlp.errors import ModelError
+
+    classifier = bundled.get_pipe("mbt_classifier")
+    with pytest.raises(ModelError, match="marker_floor"):
+        classifier.set_model(classifier.model, {**classifier.settings, "marker_floor": floor})

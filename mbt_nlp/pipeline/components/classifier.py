@@ -67,6 +67,7 @@ class ModeClassifier(Batched):
         missing = {"train_prior", "classes"} - set(settings)
         if missing:
             raise ModelError(f"classifier settings lack {sorted(missing)}")
+        _check_floor(settings.get("marker_floor"))
         self.model = as_linear(model)
         self.combiner = as_linear(combiner) if combiner is not None else None
         self.settings = {"target_prior": dict(DEFAULT_PRIOR), "threshold": DEFAULT_THRESHOLD,
@@ -203,6 +204,19 @@ class ModeClassifier(Batched):
         model = read_model(path, required=True)
         self.set_model(model, settings, read_model(path, COMBINER))
         return self
+
+
+def _check_floor(floor: Any) -> None:
+    """A saved marker floor must name marker labels and a probability (or be null)."""
+    if floor is None:
+        return
+    labels = floor.get("labels") if isinstance(floor, dict) else None
+    min_p = floor.get("min_p") if isinstance(floor, dict) else None
+    if (not isinstance(labels, list) or not all(isinstance(x, str) for x in labels)
+            or isinstance(min_p, bool) or not isinstance(min_p, int | float)
+            or not 0 <= min_p <= 1):
+        raise ModelError("classifier settings: marker_floor must be null or "
+                         '{"labels": [marker labels], "min_p": a probability}')
 
 
 def _in_label_order(raw: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
