@@ -26,7 +26,7 @@ def test_flags_take_the_floor_only_where_marked():
     p_mode = np.array([0.2, 0.01, 0.01, 0.001])
     marked = np.array([False, True, False, True])
     assert flags(p_mode, 0.15).tolist() == [True, False, False, False]
-    assert flags(p_mode, 0.15, marked, 0.005).tolist() == [True, True, False, False]
+    assert flags(p_mode, 0.15, marked, MARKER_FLOOR).tolist() == [True, True, False, False]
     assert flags(p_mode, 0.15, marked, None).tolist() == [True, False, False, False]
 
 
@@ -37,7 +37,7 @@ def test_decide_picks_the_likeliest_mode_on_a_floor_flag():
         row[LABELS.index("psychic_equivalence")] = 0.006
         row[LABELS.index("mentalizing")] = 0.6
         row[LABELS.index("none")] = 0.39
-    got = decide(proba, LABELS, 0.15, np.array([True, False]), 0.005)
+    got = decide(proba, LABELS, 0.15, np.array([True, False]), MARKER_FLOOR)
     assert got == ["psychic_equivalence", "mentalizing"]
 
 

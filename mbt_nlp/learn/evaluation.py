@@ -102,8 +102,7 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
     decision rule (threshold, and the marker floor on `marked` turns), overall and by
     turn length."""
     proba = adjust(raw, LABELS, train_prior, prior)
-    min_p = floor["min_p"] if floor and marked is not None else None
-    decided = decide(proba, LABELS, threshold, marked, min_p)
+    decided = decide(proba, LABELS, threshold, marked, floor)
     gold_mode = np.array([label in MODES for label in y])
     flagged = np.array([label in MODES for label in decided])
     p_mode = any_mode(proba, LABELS)
@@ -122,7 +121,7 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
         "operating_points": [],
     }
     for t in THRESHOLDS:
-        f = flags(p_mode, t, marked, min_p)
+        f = flags(p_mode, t, marked, floor)
         by_length = {b: _rates(f[buckets == b], gold_mode[buckets == b])
                      for b in BUCKETS if (buckets == b).any()}
         worst = max((r["false_alarm_rate"] for r in by_length.values()

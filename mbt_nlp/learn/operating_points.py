@@ -90,8 +90,9 @@ def curves(y: Sequence[str], proba: np.ndarray) -> dict[str, Any]:
 
 
 def _at(threshold: float, gold: np.ndarray, score: np.ndarray, buckets: np.ndarray,
-        marked: np.ndarray | None = None, min_p: float | None = None) -> dict[str, Any]:
-    flagged = flags(score, threshold, marked, min_p)
+        marked: np.ndarray | None = None,
+        floor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    flagged = flags(score, threshold, marked, floor)
     ordinary = ~gold
     tp = int((flagged & gold).sum())
     worst = 0.0
@@ -121,8 +122,7 @@ def named_points(y: Sequence[str], words: Sequence[int], proba: np.ndarray,
     gold = np.isin(np.asarray(y), list(MODES))
     score = any_mode(proba, LABELS)
     buckets = np.array([length_bucket(n) for n in words])
-    min_p = floor["min_p"] if floor and marked is not None else None
-    table = [_at(t, gold, score, buckets, marked, min_p) for t in GRID]
+    table = [_at(t, gold, score, buckets, marked, floor) for t in GRID]
     safe = [r for r in table if r["worst_bucket_false_alarm_rate"] <= MAX_FALSE_ALARMS]
     screening = safe[0] if safe else table[-1]
     finding = [r for r in table if (r["recall"] or 0) >= REVIEW_RECALL] or [

@@ -76,12 +76,13 @@ def any_mode(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
 
 
 def flags(p_mode: np.ndarray, threshold: float, marked: np.ndarray | None = None,
-          floor: float | None = None) -> np.ndarray:
+          floor: Mapping[str, Any] | None = None) -> np.ndarray:
     """Which turns get a mode: P(any mode) >= threshold, or, for turns `marked` with a
-    floor marker, P(any mode) >= floor (no floor: the threshold alone)."""
+    floor marker, P(any mode) >= floor["min_p"] (no floor or no marks: the threshold
+    alone)."""
     flagged = p_mode >= threshold
-    if marked is not None and floor is not None:
-        flagged |= np.asarray(marked, dtype=bool) & (p_mode >= floor)
+    if marked is not None and floor:
+        flagged |= np.asarray(marked, dtype=bool) & (p_mode >= floor["min_p"])
     return flagged
 
 
@@ -96,6 +97,6 @@ def pick(proba: np.ndarray, classes: Sequence[str], flagged: np.ndarray) -> list
 
 def decide(proba: np.ndarray, classes: Sequence[str],
            threshold: float = DEFAULT_THRESHOLD, marked: np.ndarray | None = None,
-           floor: float | None = None) -> list[str]:
+           floor: Mapping[str, Any] | None = None) -> list[str]:
     """Labels by the decision rule: `pick` where `flags` says so."""
     return pick(proba, classes, flags(any_mode(proba, classes), threshold, marked, floor))

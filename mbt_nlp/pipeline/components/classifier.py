@@ -166,11 +166,10 @@ class ModeClassifier(Batched):
                 doc.user_data["mbt_windows"] = [
                     [list(bounds), [round(float(x), 4) for x in row]]
                     for (bounds, _), row in zip(windows, adjusted, strict=True)]
-        floor = self.settings.get("marker_floor")
         p_mode = any_mode(proba, LABELS)
         by_probability = p_mode >= self.settings["threshold"]
         flagged = flags(p_mode, self.settings["threshold"], self.marked(docs),
-                        floor["min_p"] if floor else None)
+                        self.settings.get("marker_floor"))
         labels = pick(proba, LABELS, flagged)
         flagged_by = [("probability" if p else "marker") if f else None
                       for f, p in zip(flagged, by_probability, strict=True)]
