@@ -94,9 +94,10 @@ def passage_docs(nlp: Language, turns: Iterable[Turn],
         for line in passage.lines:
             queue.append((passage, line))
             doc = _make_doc(nlp, line.text, previous.get(session))
-            doc._.mbt_in_passage = joined
-            doc._.mbt_unlabelled = not labelled
-            doc._.mbt_role = line.role
+            ext = doc._
+            ext.mbt_in_passage = joined
+            ext.mbt_unlabelled = not labelled
+            ext.mbt_role = line.role
             yield doc
             previous[session] = line.text
         if joined:
@@ -160,6 +161,7 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
     research group's own codes (mbt_codes): every record of the role it codes carries
     code, code_proba, code_evidence and code_flag (the code is one of its flags)."""
     labelled = turn.role == CLIENT or label_clinician
+    ext = doc._  # one Underscore for all the reads below: spaCy makes one per `doc._`
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "session": turn.session,
@@ -175,27 +177,27 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         # First and last turn of the passage whose mode this turn reports (passages.py).
         "passage": list(passage.turn_range) if passage else [turn.index, turn.index],
         "markers": [marker_dict(span) for span in doc.spans.get(SPANS_KEY, [])],
-        "cancelled": list(doc._.mbt_cancelled or []),
+        "cancelled": list(ext.mbt_cancelled or []),
         # Risk words, for every turn and role (empty when none): a reading aid, no judgement.
-        "risk": [dict(mention) for mention in doc._.mbt_risk or []],
-        "discourse": doc._.mbt_discourse,
-        "profile": doc._.mbt_profile,
+        "risk": [dict(mention) for mention in ext.mbt_risk or []],
+        "discourse": ext.mbt_discourse,
+        "profile": ext.mbt_profile,
     }
-    if classified or doc._.mbt_proba is not None:
-        record["mode"] = doc._.mbt_mode if labelled else None
-        record["proba"] = doc._.mbt_proba if labelled else None
+    if classified or ext.mbt_proba is not None:
+        record["mode"] = ext.mbt_mode if labelled else None
+        record["proba"] = ext.mbt_proba if labelled else None
         # "probability" or "marker" (a floor marker under the threshold), None: no mode.
-        record["flagged_by"] = doc._.mbt_flagged_by if labelled else None
-        record["segments"] = (doc._.mbt_segments or []) if labelled else []
-    if doc._.mbt_intervention is not None or (turn.role == CLINICIAN and intervened):
-        record["intervention"] = doc._.mbt_intervention
-        record["intervention_proba"] = doc._.mbt_intervention_proba
-        record["intervention_evidence"] = doc._.mbt_intervention_evidence or []
+        record["flagged_by"] = ext.mbt_flagged_by if labelled else None
+        record["segments"] = (ext.mbt_segments or []) if labelled else []
+    if ext.mbt_intervention is not None or (turn.role == CLINICIAN and intervened):
+        record["intervention"] = ext.mbt_intervention
+        record["intervention_proba"] = ext.mbt_intervention_proba
+        record["intervention_evidence"] = ext.mbt_intervention_evidence or []
     if codebook is not None and turn.role == codebook.applies_to:
-        record["code"] = doc._.mbt_code
-        record["code_proba"] = doc._.mbt_code_proba
-        record["code_evidence"] = doc._.mbt_code_evidence or []
-        record["code_flag"] = doc._.mbt_code in codebook.flags
+        record["code"] = ext.mbt_code
+        record["code_proba"] = ext.mbt_code_proba
+        record["code_evidence"] = ext.mbt_code_evidence or []
+        record["code_flag"] = ext.mbt_code in codebook.flags
     return record
 
 

@@ -146,6 +146,7 @@ class PatternIndex:
     def __init__(self, common_words: frozenset[str] = frozenset()) -> None:
         self._patterns: list[_Pattern] = []
         self._by_word: dict[str, list[int]] = {}
+        self._anchor_words: set[str] = set()  # the keys of _by_word, as a set
         self._unanchored: list[int] = []
         self._common = common_words
 
@@ -167,6 +168,7 @@ class PatternIndex:
         else:
             for word in steps[anchor].words:
                 self._by_word.setdefault(word, []).append(index)
+                self._anchor_words.add(word)
 
     def __len__(self) -> int:
         return len(self._patterns)
@@ -175,8 +177,9 @@ class PatternIndex:
         """(key, start, end) of every match, sorted; `lower`/`orth` are the Doc's tokens."""
         n = len(lower)
         present = set(lower)
-        # Most turns hold no anchor word at all: one set intersection, no loop over tokens.
-        anchors = present.intersection(self._by_word)
+        # Most turns hold no anchor word at all: one set intersection, no loop over tokens
+        # (set & set walks the smaller set; set & dict would walk the whole dict).
+        anchors = present & self._anchor_words
         if not anchors and not self._unanchored:
             return []
         positions: dict[str, list[int]] = {word: [] for word in anchors}

@@ -119,9 +119,9 @@ class DiscourseSignals:
         n = len(words)
         content = [(i, w) for i, w in zip(positions, words, strict=True)
                    if w not in self.stopwords]
-        n_abstract = sum(w in self.abstract for w in words)
+        n_abstract = sum(map(self.abstract.__contains__, words))
         n_anchor = sum(anchors(doc, positions, words, self.concrete))
-        n_affect = sum(w in self.affect for w in words)
+        n_affect = sum(map(self.affect.__contains__, words))
         abstract_rate = n_abstract / n if n else 0.0
         concrete_rate = n_anchor / n if n else 0.0
         total = abstract_rate + concrete_rate
