@@ -21,7 +21,7 @@ from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.components.error_handling import Batched
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
-from mbt_nlp.pipeline.linear_model import LinearModel, as_linear
+from mbt_nlp.pipeline.linear_model import LinearModel, ScaledBlock, as_linear
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 from mbt_nlp.pipeline.priors import (
     DEFAULT_PRIOR,
@@ -68,7 +68,9 @@ class ModeClassifier(Batched):
         if missing:
             raise ModelError(f"classifier settings lack {sorted(missing)}")
         _check_floor(settings.get("marker_floor"))
-        self.model = as_linear(model)
+        linear = as_linear(model)
+        _check_signals(linear)
+        self.model = linear
         self.combiner = as_linear(combiner) if combiner is not None else None
         self.settings = {"target_prior": dict(DEFAULT_PRIOR), "threshold": DEFAULT_THRESHOLD,
                          **settings}
@@ -203,6 +205,17 @@ class ModeClassifier(Batched):
         model = read_model(path, required=True)
         self.set_model(model, settings, read_model(path, COMBINER))
         return self
+
+
+def _check_signals(model: LinearModel) -> None:
+    """A model needs every signal it was fitted on; a model from a version whose signals
+    differ gets a ModelError naming them (not a KeyError at the first turn)."""
+    known = set(feature_names())
+    unknown = sorted({c for b in model.blocks if isinstance(b, ScaledBlock) and b.columns
+                      for c in b.columns} - known)
+    if unknown:
+        raise ModelError(f"the model was trained on signals this version does not compute "
+                         f"({', '.join(unknown)}); retrain it with `mbt train`")
 
 
 def _check_floor(floor: Any) -> None:
