@@ -9,11 +9,9 @@ import math
 import pytest
 
 from mbt_nlp.errors import ModelError
-from mbt_nlp.pipeline.features import LENGTH_CAP, RATE_MIN_WORDS, doc_features
+from mbt_nlp.pipeline.features import LENGTH_CAP, LENGTH_SIGNAL, RATE_MIN_WORDS, doc_features
 from mbt_nlp.pipeline.linear_model import ScaledBlock
 from mbt_nlp.pipeline.resources import MODES
-
-LENGTH = f"log_words_upto_{LENGTH_CAP}"
 
 
 def test_lexicon_rate_of_a_one_word_reply_counts_a_floor_of_words(nlp):
@@ -38,18 +36,18 @@ def test_bare_fragment_is_not_a_mode(full_nlp, text):
 
 def test_length_counts_words_up_to_the_cap(nlp):
     short = "I went to the shop and then I came home again"
-    assert doc_features(nlp(short))[LENGTH] == pytest.approx(math.log1p(len(short.split())))
+    assert doc_features(nlp(short))[LENGTH_SIGNAL] == pytest.approx(math.log1p(len(short.split())))
     long_turn = " ".join([short] * 20)  # 220 words: no longer than the cap to the model
     at_cap = " ".join((short.split() * LENGTH_CAP)[:LENGTH_CAP])
-    assert doc_features(nlp(long_turn))[LENGTH] == doc_features(nlp(at_cap))[LENGTH]
-    assert doc_features(nlp(long_turn))[LENGTH] == pytest.approx(math.log1p(LENGTH_CAP))
+    assert doc_features(nlp(long_turn))[LENGTH_SIGNAL] == doc_features(nlp(at_cap))[LENGTH_SIGNAL]
+    assert doc_features(nlp(long_turn))[LENGTH_SIGNAL] == pytest.approx(math.log1p(LENGTH_CAP))
 
 
 def test_a_model_fitted_on_signals_this_version_lacks_is_refused(full_nlp):
     classifier = full_nlp.get_pipe("mbt_classifier")
     model = classifier.model
     blocks = [dataclasses.replace(b, columns=tuple(
-        "log_words" if c == LENGTH else c for c in b.columns))
+        "log_words" if c == LENGTH_SIGNAL else c for c in b.columns))
         if isinstance(b, ScaledBlock) and b.columns else b for b in model.blocks]
     old = type(model)(blocks, model.classes, model.coef, model.intercept)
     with pytest.raises(ModelError, match="log_words"):

@@ -44,6 +44,7 @@ RATE_MIN_WORDS = 10
 # words were flagged (24% with the cap) and 8.0% of the spoken sessions' (3.8%). A cap
 # of 30 cut the long turns further but moved false alarms into turns of 11-30 words.
 LENGTH_CAP = 60
+LENGTH_SIGNAL = f"log_words_upto_{LENGTH_CAP}"
 
 
 @cache
@@ -67,7 +68,7 @@ def feature_names() -> tuple[str, ...]:
     # No filler or interjection counts: whether a transcriber writes "[laughs]", "(T: Mhm)"
     # or every "um" depends on the transcription service, not on the speaker's stance;
     # a model that used them flagged real verbatim speech, which has none.
-    names += [f"log_words_upto_{LENGTH_CAP}", "questions"]
+    names += [LENGTH_SIGNAL, "questions"]
     names += [f"profile_{key}" for key in PROFILE_KEYS]
     names += [f"rate_{name}" for name in RATE_LEXICONS] + ["rate_absolute", "rate_negation"]
     return tuple(names)
@@ -98,7 +99,7 @@ def doc_features(doc: Doc) -> dict[str, float]:
         features[f"cancelled_{reason}"] = math.log1p(cancelled[reason])
     for key in DISCOURSE_KEYS:
         features[f"discourse_{key}"] = float(discourse.get(key, 0.0))
-    features[f"log_words_upto_{LENGTH_CAP}"] = math.log1p(min(len(words), LENGTH_CAP))
+    features[LENGTH_SIGNAL] = math.log1p(min(len(words), LENGTH_CAP))
     features["questions"] = math.log1p(float(discourse.get("questions", 0.0)))
     for key in PROFILE_KEYS:
         features[f"profile_{key}"] = float(profile.get(key, 0.0))
