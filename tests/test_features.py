@@ -10,7 +10,7 @@ import pytest
 
 from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.features import LENGTH_CAP, LENGTH_SIGNAL, RATE_MIN_WORDS, doc_features
-from mbt_nlp.pipeline.linear_model import ScaledBlock
+from mbt_nlp.pipeline.linear_model import LinearModel, ScaledBlock
 from mbt_nlp.pipeline.resources import MODES
 
 
@@ -43,13 +43,29 @@ def test_length_counts_words_up_to_the_cap(nlp):
     assert doc_features(nlp(long_turn))[LENGTH_SIGNAL] == pytest.approx(math.log1p(LENGTH_CAP))
 
 
-def test_a_model_fitted_on_signals_this_version_lacks_is_refused(full_nlp):
-    classifier = full_nlp.get_pipe("mbt_classifier")
-    model = classifier.model
+def _with_old_length_signal(model: LinearModel) -> LinearModel:
+    """The model as a version before the length cap would have saved it."""
     blocks = [dataclasses.replace(b, columns=tuple(
         "log_words" if c == LENGTH_SIGNAL else c for c in b.columns))
         if isinstance(b, ScaledBlock) and b.columns else b for b in model.blocks]
-    old = type(model)(blocks, model.classes, model.coef, model.intercept)
+    return LinearModel(blocks, model.classes, model.coef, model.intercept)
+
+
+def test_a_model_fitted_on_signals_this_version_lacks_is_refused(full_nlp):
+    classifier = full_nlp.get_pipe("mbt_classifier")
+    model = classifier.model
     with pytest.raises(ModelError, match="log_words"):
-        classifier.set_model(old, classifier.settings)
+        classifier.set_model(_with_old_length_signal(model), classifier.settings)
     assert classifier.model is model  # the refused model replaced nothing
+
+
+def test_a_saved_pipeline_with_old_signals_names_its_folder(full_nlp, tmp_path):
+    import mbt_nlp
+
+    full_nlp.to_disk(tmp_path / "old")
+    model_file = tmp_path / "old" / "mbt_classifier" / "model.npz"
+    _with_old_length_signal(LinearModel.load(model_file)).save(model_file)
+    with pytest.raises(ModelError) as err:
+        mbt_nlp.load(model=tmp_path / "old")
+    assert "log_words" in str(err.value)
+    assert str(tmp_path / "old" / "mbt_classifier") in str(err.value)

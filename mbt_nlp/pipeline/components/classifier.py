@@ -203,7 +203,12 @@ class ModeClassifier(Batched):
         path = Path(path)
         settings = read_settings(path, "classifier")
         model = read_model(path, required=True)
-        self.set_model(model, settings, read_model(path, COMBINER))
+        try:
+            self.set_model(model, settings, read_model(path, COMBINER))
+        except ModelError as err:  # settings or signals that do not fit: name the folder
+            if err.path is None:
+                raise ModelError(err.message, path) from None
+            raise
         return self
 
 
