@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -47,6 +49,18 @@ def bundled():
     return mbt_nlp.load()
 
 
+@contextmanager
+def floor_only(classifier):
+    """The classifier with a threshold nothing reaches, so every flag is the floor's;
+    its settings as they were afterwards."""
+    before = dict(classifier.settings)
+    classifier.configure(threshold=1.0)
+    try:
+        yield classifier
+    finally:
+        classifier.settings = before
+
+
 def test_the_bundled_model_has_the_floor_and_says_so(bundled):
     decision = bundled.get_pipe("mbt_classifier").decision()
     assert decision["marker_floor"] == MARKER_FLOOR
@@ -55,9 +69,7 @@ def test_the_bundled_model_has_the_floor_and_says_so(bundled):
 
 
 def test_a_verdict_is_flagged_by_its_marker_and_can_be_switched_off(bundled):
-    classifier = bundled.get_pipe("mbt_classifier")
-    classifier.configure(threshold=1.0)  # nothing reaches it: only the floor can flag
-    try:
+    with floor_only(bundled.get_pipe("mbt_classifier")) as classifier:
         verdict, plain = bundled(VERDICT), bundled(PLAIN)
         assert "GLOBAL_JUDGEMENT" in {s.label_ for s in verdict.spans["mbt"]}
         assert sum(verdict._.mbt_proba[m] for m in MODES) >= MARKER_FLOOR["min_p"]
@@ -69,21 +81,15 @@ def test_a_verdict_is_flagged_by_its_marker_and_can_be_switched_off(bundled):
         assert classifier.decision()["marker_floor"] is None
         classifier.configure(marker_floor=True)
         assert classifier.decision()["marker_floor"] == MARKER_FLOOR
-    finally:
-        classifier.configure(threshold=0.15, marker_floor=True)
 
 
 def test_records_of_a_split_passage_share_what_flagged_it(bundled):
-    classifier = bundled.get_pipe("mbt_classifier")
-    classifier.configure(threshold=1.0)
-    try:
+    with floor_only(bundled.get_pipe("mbt_classifier")):
         turns = [Turn("s", 0, "T", "clinician", "How was the week?"),
                  Turn("s", 1, "C", "client", "Nobody could ever love me,"),
                  Turn("s", 2, "C", "client", "I think, I feel that sometimes when I'm tired."),
                  Turn("s", 3, "T", "clinician", "Say more.")]
         records = annotate(turns, bundled)
-    finally:
-        classifier.configure(threshold=0.15)
     client = [r for r in records if r["role"] == "client"]
     assert [r["passage"] for r in client] == [[1, 2], [1, 2]]
     assert [r["flagged_by"] for r in client] == ["marker", "marker"]
@@ -134,14 +140,10 @@ def test_explain_says_when_the_marker_flagged_it():
 
 def test_scoring_a_model_counts_the_flags_its_records_show(bundled):
     files = [REPO / "annotations" / "spoken" / f"w42_s0{i}.jsonl" for i in (1, 2)]
-    classifier = bundled.get_pipe("mbt_classifier")
-    classifier.configure(threshold=1.0)  # every flag is the floor's
-    try:
+    with floor_only(bundled.get_pipe("mbt_classifier")):
         scores = score_model(bundled, None, {"spoken": files})["spoken"]
         all_turns, labelled = load_annotations(files)
         records = {(r["session"], r["turn"]): r for r in annotate_turns(bundled, all_turns)}
-    finally:
-        classifier.configure(threshold=0.15)
     flagged = [records[(t.session, t.index)]["mode"] in MODES for t in labelled.turns]
     assert scores["flagged_turns"] == sum(flagged) > 0
 
