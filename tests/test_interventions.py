@@ -169,6 +169,21 @@ def test_unknown_code_in_annotations_is_one_error(tmp_path):
         load_clinician_turns([path])
 
 
+def test_each_coded_turn_is_read_with_the_passage_it_answers(tmp_path):
+    """As tagging reads it: a split client message is answered as a whole, and no turn
+    answers a line of another session."""
+    rows = [("a", "C", "client", "she left", None), ("a", "C", "client", "and I know why", None),
+            ("a", "T", "clinician", "what do you make of it", "exploration"),
+            ("b", "T", "clinician", "welcome back", "other")]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"session": s, "speaker": sp, "role": role, "text": text,
+                                        "intervention": code}) + "\n"
+                            for s, sp, role, text, code in rows), encoding="utf-8")
+    turns = load_clinician_turns([path])
+    assert turns.texts == ["what do you make of it", "welcome back"]
+    assert turns.previous == ["she left and I know why", None]
+
+
 def test_tables_carry_the_clinician_fields():
     from mbt_nlp.annotation.summary import MARKER_COLUMNS, marker_rows, session_rows, turn_row
 

@@ -84,6 +84,29 @@ def test_lines_of_a_passage_report_the_passage_mode(full_nlp):
             assert record["text"][marker["start"]:marker["end"]] == marker["text"]
 
 
+def test_every_line_answers_the_passage_before_its_own(full_nlp):
+    """The classifiers were trained on passages, each beside the passage before it: so
+    when tagging, every line of a passage and the joined passage are told that text (the
+    echo signal, the words a clinician answers), not just the line before."""
+    from collections import deque
+
+    from mbt_nlp.annotation.turns import passage_docs
+
+    lines = [turn(0, "T", "You said she hates you."), turn(1, "T", "What makes you sure?"),
+             turn(2, "C", "She hates me,"), turn(3, "C", "everyone knows it"),
+             turn(4, "T", "Everyone?"), turn(5, "C", "no, not everyone", session="other")]
+    docs = list(passage_docs(full_nlp, lines, deque()))
+    told = [(doc.text, doc._.mbt_previous_text) for doc in docs]
+    clinician = "You said she hates you. What makes you sure?"
+    client = "She hates me, everyone knows it"
+    assert told == [
+        (lines[0].text, None), (lines[1].text, None),
+        (lines[2].text, clinician), (lines[3].text, clinician), (client, clinician),
+        ("Everyone?", client),
+        ("no, not everyone", None),
+    ]
+
+
 def test_rule_only_pipeline_reports_passages_without_modes(nlp):
     records = annotate(SPLIT_MESSAGE, nlp)
     assert [r["passage"] for r in records][1:4] == [[1, 3]] * 3

@@ -66,6 +66,18 @@ def passages(turns: Iterable[Turn], max_words: int = MAX_PASSAGE_WORDS) -> Itera
         yield Passage(tuple(current))
 
 
+def answered(items: Iterable[Passage]) -> Iterator[tuple[Passage, str | None]]:
+    """Each passage with the text of the passage before it in its session: the turn it
+    answers, which the classifiers read beside it (the echo signal, the clinician's
+    words answered). Every line of a passage answers that same text: the second line of
+    a split message answers the other speaker, not its own first line."""
+    before: dict[str, str] = {}
+    for passage in items:
+        session = passage.lines[0].session
+        yield passage, before.get(session)
+        before[session] = passage.text
+
+
 def passage_label(labels: Sequence[str]) -> str:
     """Gold label of a passage from its lines' labels.
 

@@ -9,7 +9,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from mbt_nlp.annotation.passages import Passage, passages
+from mbt_nlp.annotation.passages import Passage, answered, passages
 from mbt_nlp.annotation.segments import candidate_segments
 from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION, OWN_CODES
 from mbt_nlp.pipeline.codebook import Codebook
@@ -79,27 +79,25 @@ def passage_docs(nlp: Language, turns: Iterable[Turn],
                  queue: deque[tuple[Passage, Turn | None]], *,
                  label_clinician: bool = False) -> Iterator[Doc]:
     """Unprocessed Docs: each line, then each joined passage the classifier judges.
+    Every Doc is told the text of the passage before its own (the turn it answers), as
+    the classifiers were trained (learn/corpus.py, learn/turn_codes.py).
 
     As each Doc is made, (passage, line) is queued for a line's Doc and (passage, None)
     for a joined passage's, so that `records_from_docs` can pair the processed Docs
     back in order (nlp.pipe keeps order)."""
     register_extensions()
     judge_passages = has_classifier(nlp)
-    previous: dict[str, str] = {}
-    for passage in passages(turns):
-        session = passage.lines[0].session
-        before = previous.get(session)
+    for passage, before in answered(passages(turns)):
         labelled = _labelled(passage, label_clinician)
         joined = judge_passages and len(passage.lines) > 1 and labelled
         for line in passage.lines:
             queue.append((passage, line))
-            doc = _make_doc(nlp, line.text, previous.get(session))
+            doc = _make_doc(nlp, line.text, before)
             ext = doc._
             ext.mbt_in_passage = joined
             ext.mbt_unlabelled = not labelled
             ext.mbt_role = line.role
             yield doc
-            previous[session] = line.text
         if joined:
             queue.append((passage, None))
             doc = _make_doc(nlp, passage.text, before)

@@ -29,7 +29,7 @@ GROUP_NAME = "risky group (argue, content_focus, join_pretend, doing)"
 
 
 def load_clinician_turns(paths: Sequence[str | Path]) -> CodedTurns:
-    """Every clinician turn with an intervention code, and the turn before it."""
+    """Every clinician turn with an intervention code, and the passage it answers."""
     return load_coded_turns(paths, role="clinician", field="intervention",
                             labels=INTERVENTIONS)
 

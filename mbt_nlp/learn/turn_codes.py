@@ -3,8 +3,8 @@
 Used for the clinician intervention codes (learn/interventions.py) and for a
 research group's own codes (a codebook file, pipeline/codebook.py). The turns are
 those of one role whose code sits in one field of the annotation files, each with
-the turn it answers; the model is word and character n-grams of the turn, words of
-the previous turn and a few shape signals (pipeline/interventions.py) under a
+the passage it answers; the model is word and character n-grams of the turn, words
+of the passage it answers and a few shape signals (pipeline/interventions.py) under a
 class-balanced logistic regression. Evaluated as the mode classifier is:
 session-grouped CV and leave-one-writer-out, per-code figures, macro-F1, a group
 of codes (the risky interventions, a codebook's flags) against the rest, and
@@ -29,9 +29,11 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from mbt_nlp.annotation.passages import answered, passages
 from mbt_nlp.errors import InputError
 from mbt_nlp.learn.operating_points import reliability
 from mbt_nlp.pipeline.interventions import SIGNALS, feature_frame
+from mbt_nlp.transcript import Turn
 
 DEFAULT_C = 4.0
 
@@ -67,7 +69,7 @@ def annotation_files(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
 
 def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
                      labels: Sequence[str]) -> CodedTurns:
-    """Every turn of `role` whose `field` holds a code, and the turn before it.
+    """Every turn of `role` whose `field` holds a code, and the passage it answers.
 
     A code outside `labels` is an error naming the file and line; a turn without a
     code (null or missing) is context only. Groups for leave-one-out are the `writer`
@@ -76,7 +78,8 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
     turns = CodedTurns()
     allowed = set(labels)
     for path, part in annotation_files(paths):
-        previous: str | None = None
+        lines: list[Turn] = []
+        rows: list[dict[str, Any]] = []
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -93,14 +96,25 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
                                      f"codebook ({', '.join(labels)})", path, number)
                 if "session" not in row or "text" not in row:
                     raise InputError("a coded record needs 'session' and 'text'", path, number)
+            # As tagging reads them (annotation/passages.py): a speaker's consecutive
+            # lines are one passage, and each line answers the passage before its own.
+            lines.append(Turn(session=str(row.get("session", "")), index=len(rows),
+                              speaker=str(row.get("speaker", row.get("role", ""))),
+                              role=str(row.get("role", "")), text=str(row.get("text") or "")))
+            rows.append(row)
+        for passage, before in answered(passages(lines)):
+            for turn in passage.lines:
+                row = rows[turn.index]
+                code = row.get(field)
+                if row.get("role") != role or code in (None, ""):
+                    continue  # context only
                 turns.texts.append(str(row["text"]))
-                turns.previous.append(previous)
+                turns.previous.append(before)
                 turns.codes.append(str(code))
                 turns.sessions.append(str(row["session"]))
                 turns.writers.append(str(row.get("writer") or row.get("coder")
                                          or row["session"]))
                 turns.parts.append(part)
-            previous = str(row.get("text", ""))
     return turns
 
 

@@ -15,7 +15,8 @@ DISFLUENCY_KEY = "mbt_disfluency"  # fillers, repeats, false starts, interjectio
 RISK_KEY = "mbt_risk"  # risk words (label: group, kb_id_: whose), every turn
 
 DOC_EXTENSIONS: dict[str, dict[str, object]] = {
-    # Set by the caller before the pipeline runs: the previous turn's text (for echo).
+    # Set by the caller before the pipeline runs: the text of the turn this one answers
+    # (the passage before its own; passages.py), for echo and the clinician codes.
     "mbt_previous_text": {"default": None},
     # Set by the caller: this line is judged with its passage (passages.py), so the
     # classifier leaves it alone and the passage's mode is given to it afterwards.

@@ -1,7 +1,7 @@
 """The model as one more coder: its label for each coded turn, tagged in context.
 
-A turn is tagged within its whole session, as `mbt tag` does: the previous turn
-(echo) and the passage it belongs to change its label, so the turns are never
+A turn is tagged within its whole session, as `mbt tag` does: the turn it
+answers (echo) and the passage it belongs to change its label, so the turns are never
 tagged one by one out of context.
 """
 
