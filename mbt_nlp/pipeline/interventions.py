@@ -34,31 +34,40 @@ def words(text: str | None) -> list[str]:
     return _TOKEN.findall(text.lower()) if text else []
 
 
-def signals(text: str, previous: str | None) -> dict[str, float]:
-    own, prev = words(text), words(previous)
+def _signals(text: str, own: list[str], prev: list[str]) -> list[float]:
+    """SIGNALS, in order, from a turn's text, its words and the words it answers."""
     said = [w for w in own if w != "?"]
     n = max(len(said), 1)
-    return {
-        "log_words": math.log1p(len(said)),
-        "questions": math.log1p(own.count("?")),
-        "sentences": math.log1p(len(_SENTENCE.findall(text)) or 1),
-        "you_rate": sum(w in YOU for w in said) / n,
-        "self_rate": sum(w in SELF for w in said) / n,
-        "we_rate": sum(w in WE for w in said) / n,
-        "negation_rate": sum(w in NEGATION for w in said) / n,
-        "previous_log_words": math.log1p(len([w for w in prev if w != "?"])),
-        "previous_questions": math.log1p(prev.count("?")),
-    }
+    return [
+        math.log1p(len(said)),
+        math.log1p(own.count("?")),
+        math.log1p(len(_SENTENCE.findall(text)) or 1),
+        sum(map(YOU.__contains__, said)) / n,
+        sum(map(SELF.__contains__, said)) / n,
+        sum(map(WE.__contains__, said)) / n,
+        sum(map(NEGATION.__contains__, said)) / n,
+        math.log1p(len(prev) - prev.count("?")),
+        math.log1p(prev.count("?")),
+    ]
 
 
 def feature_columns(texts: Sequence[str], previous: Sequence[str | None]
                     ) -> tuple[dict[str, list[str]], np.ndarray]:
     """For prediction: the `text` and `previous` columns (words joined) and the SIGNALS
     as one array, a row per clinician turn."""
-    columns = {"text": [" ".join(words(t)) for t in texts],
-               "previous": [" ".join(words(p)) for p in previous]}
-    matrix = np.array([[row[name] for name in SIGNALS]
-                       for row in (signals(t, p) for t, p in zip(texts, previous, strict=True))],
+    # Each text is split into words once. The lines of one passage all answer the same
+    # passage (annotation/passages.py), so its words are looked up, not split again.
+    answered: dict[str | None, list[str]] = {}
+    prev_words: list[list[str]] = []
+    for p in previous:
+        if p not in answered:
+            answered[p] = words(p)
+        prev_words.append(answered[p])
+    own_words = [words(t) for t in texts]
+    columns = {"text": [" ".join(w) for w in own_words],
+               "previous": [" ".join(w) for w in prev_words]}
+    matrix = np.array([_signals(t, own, prev) for t, own, prev
+                       in zip(texts, own_words, prev_words, strict=True)],
                       dtype=np.float64).reshape(len(texts), len(SIGNALS))
     return columns, matrix
 

@@ -100,8 +100,10 @@ class TurnCodeClassifier(Batched):
                 order = np.argsort(-weight)[:EVIDENCE]
                 found = [str(self._vocabulary[row[j]]) for j in order if weight[j] > 0]
             evidence.append(found)
-        dicts = [{code: round(float(p[classes.index(code)]), 4) if code in classes else 0.0
-                  for code in self.labels} for p in proba]
+        where = [(code, classes.index(code) if code in classes else None)
+                 for code in self.labels]
+        dicts = [{code: 0.0 if j is None else round(p[j], 4) for code, j in where}
+                 for p in proba.tolist()]
         return [classes[c] for c in chosen], dicts, evidence
 
     def _label(self, docs: list[Doc]) -> list[Doc]:
