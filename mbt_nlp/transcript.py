@@ -30,6 +30,19 @@ def normalise_speaker(label: str) -> str:
     return re.sub(r"\s+", " ", label.strip().strip(":.-[]()").casefold())
 
 
+# "T1", "C12", "Th 3", "P-4": research transcripts number each turn after its role label.
+_NUMBERED = re.compile(r"^(?P<label>[^\W\d_]+)[\s._-]*\d+$")
+
+
+def role_label(label: str) -> str:
+    """`normalise_speaker` without a turn number after the label ("T1" -> "t", "Client 2"
+    -> "client"), so that numbered turns get the role of their label. Only for deciding
+    the role: "Client 1" and "Client 2" stay two speakers."""
+    norm = normalise_speaker(label)
+    numbered = _NUMBERED.match(norm)
+    return numbered["label"] if numbered else norm
+
+
 @dataclass(frozen=True)
 class RoleMap:
     """Decides whether a speaker label is the clinician or a client.
@@ -54,13 +67,15 @@ class RoleMap:
     def role(self, speaker: str) -> str | None:
         """The role of `speaker`, or None when it is unknown (only with a client list)."""
         norm = normalise_speaker(speaker)
+        labels = {norm, role_label(speaker)}  # "--clinician T" covers "T1:" and "T2:"
         if self.clinicians is not None:
-            is_clinician = norm in self.clinicians
+            is_clinician = not labels.isdisjoint(self.clinicians)
         else:
-            is_clinician = norm in DEFAULT_CLINICIAN_LABELS or norm.startswith(_CLINICIAN_PREFIXES)
+            is_clinician = (not labels.isdisjoint(DEFAULT_CLINICIAN_LABELS)
+                            or norm.startswith(_CLINICIAN_PREFIXES))
         if is_clinician:
             return CLINICIAN
-        if self.clients is None or norm in self.clients:
+        if self.clients is None or not labels.isdisjoint(self.clients):
             return CLIENT
         return None
 

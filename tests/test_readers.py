@@ -223,6 +223,42 @@ def test_explicit_role_field_wins_and_is_checked(tmp_path):
         read_transcript(bad)
 
 
+def test_a_role_field_may_name_the_role_in_other_words(tmp_path):
+    rows = [{"speaker": "TH", "role": "Therapist", "text": "What happened?"},
+            {"speaker": "PT", "role": "patient", "text": "He left."},
+            {"speaker": "Co", "role": "COUNSELLOR", "text": "And then?"}]
+    path = write(tmp_path, "r.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    turns = read_transcript(path).turns
+    assert [t.role for t in turns] == ["clinician", "client", "clinician"]
+    assert [t.meta["role"] for t in turns] == ["clinician", "client", "clinician"]
+
+
+def test_a_role_field_of_patients_only_is_not_second_guessed(tmp_path):
+    rows = [{"speaker": who, "role": "patient", "text": text} for who, text in
+            [("Ann", "What do you think, Ben? How did it feel?"), ("Ben", "I just knew it.")] * 3]
+    path = write(tmp_path, "p.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    transcript = read_transcript(path)
+    assert {t.role for t in transcript} == {"client"} and transcript.notices == []
+
+
+def test_numbered_turn_labels_get_the_role_of_their_label(tmp_path):
+    path = write(tmp_path, "n.txt", "T1: How was the week?\nC1: Bad.\nT2: Bad how?\n"
+                                    "C2: He knew it would hurt me.\nTh 3: Say more?\nP-4: No.\n")
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.role) for t in turns] == [
+        ("T1", "clinician"), ("C1", "client"), ("T2", "clinician"), ("C2", "client"),
+        ("Th 3", "clinician"), ("P-4", "client")]
+    # The number only drops for the role: two numbered clients stay two speakers.
+    group = write(tmp_path, "g.txt", "Therapist: And you?\nClient 1: Me too.\nClient 2: Not me.\n")
+    assert [(t.speaker, t.role) for t in read_transcript(group)] == [
+        ("Therapist", "clinician"), ("Client 1", "client"), ("Client 2", "client")]
+    # A user's label covers its numbered turns.
+    named = write(tmp_path, "a.txt", "A1: hi\nB1: hello\nA2: so?\n")
+    options = ReadOptions(roles=RoleMap.from_options(clinician="A"))
+    assert [t.role for t in read_transcript(named, options)] == [
+        "clinician", "client", "clinician"]
+
+
 def test_stray_voice_tag_fragments_do_not_hide_the_real_tag(tmp_path):
     path = tmp_path / "stray.vtt"
     path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Anna>I said <v x and then\n\n"

@@ -6,7 +6,16 @@ from collections.abc import Mapping
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.options import ReadOptions
-from mbt_nlp.transcript import CLIENT, CLINICIAN, Turn, assign_role, check_turn_length
+from mbt_nlp.transcript import (
+    CLIENT,
+    CLINICIAN,
+    DEFAULT_CLIENT_LABELS,
+    DEFAULT_CLINICIAN_LABELS,
+    Turn,
+    assign_role,
+    check_turn_length,
+    role_label,
+)
 
 
 def record_to_turn(
@@ -44,12 +53,13 @@ def record_to_turn(
     speaker = str(record[options.speaker_field] or "")
     # An explicit role column (as in our annotation files) wins over label guessing.
     explicit = record.get("role")
-    if explicit in (CLIENT, CLINICIAN):
-        role = str(explicit)
-    elif explicit not in (None, ""):
-        raise fail(f"field 'role' must be 'client' or 'clinician', got {explicit!r}")
-    else:
+    if explicit in (None, ""):
         role = assign_role(options.roles, speaker, source, line, record_number)
+    else:
+        role = _named_role(explicit)
+        if role is None:
+            raise fail(f"field 'role' must be 'client' or 'clinician' (or a word for one, "
+                       f"such as 'therapist' or 'patient'), got {explicit!r}")
     check_turn_length(text, options.max_turn_chars, source, line, record_number)
 
     session = record.get(options.session_field)
@@ -66,5 +76,20 @@ def record_to_turn(
     mapped = {options.session_field, options.turn_field, options.speaker_field,
               options.text_field}
     meta = {k: v for k, v in record.items() if k not in mapped}
+    if "role" in meta and meta["role"] not in (None, ""):
+        meta["role"] = role  # as the file meant it: "Therapist" is the clinician
     return Turn(session=session, index=index, speaker=speaker.strip(), role=role, text=text,
                 source=source, line=line, record=record_number, meta=meta)
+
+
+def _named_role(value: object) -> str | None:
+    """The role a role field names: 'client' or 'clinician', or one of the speaker labels
+    that mean one ('Therapist', 'counsellor', 'patient', 'T'); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    label = role_label(value)
+    if label in (CLIENT, CLINICIAN):
+        return label
+    if label in DEFAULT_CLINICIAN_LABELS:
+        return CLINICIAN
+    return CLIENT if label in DEFAULT_CLIENT_LABELS else None
