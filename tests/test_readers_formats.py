@@ -621,3 +621,49 @@ def test_turns_round_trip_through_csv(tmp_path, name, clinician_label):
 )
 def test_new_suffixes_are_registered(suffix, fmt):
     assert SUFFIXES[suffix] == fmt and detect_format(f"x{suffix}") == fmt
+
+
+# Columns as exported datasets name them (AnnoMI's, for one): no `text` or `speaker`.
+OTHER_NAMES = {"transcript_id": ["a", "a"], "utterance_id": [0, 1],
+               "interlocutor": ["therapist", "client"],
+               "utterance_text": ["What happened?", "He left and I knew why."]}
+
+
+def _other_names_file(tmp_path: Path, suffix: str) -> Path:
+    frame = pd.DataFrame(OTHER_NAMES)
+    path = tmp_path / f"t{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    elif suffix == ".json":
+        path.write_text(json.dumps({"utterances": frame.to_dict("records")}), encoding="utf-8")
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        path = _xlsx(tmp_path, [list(frame.columns), *frame.itertuples(index=False)])
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json", ".parquet", ".xlsx"])
+def test_tables_with_other_column_names_are_read_and_say_so(tmp_path, suffix):
+    transcript = read_transcript(_other_names_file(tmp_path, suffix))
+    assert [(t.session, t.index, t.role, t.text) for t in transcript] == [
+        ("a", 0, "clinician", "What happened?"), ("a", 1, "client", "He left and I knew why.")]
+    assert [n.split()[1] for n in transcript.notices] == [
+        "'utterance_text'", "'interlocutor'", "'transcript_id'", "'utterance_id'"]
+    assert "--text-field" in transcript.notices[0]
+
+
+def test_column_names_differing_only_in_case_need_no_notice(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Speaker,Text\nTherapist,How was it?\nClient,Fine.\n", encoding="utf-8")
+    transcript = read_transcript(path)
+    assert [t.text for t in transcript] == ["How was it?", "Fine."]
+    assert transcript.notices == []
+
+
+def test_a_field_the_user_names_is_taken_exactly(tmp_path):
+    path = _other_names_file(tmp_path, ".csv")
+    error = one_error(path, options=ReadOptions(text_field="words"))
+    assert "no 'words' field" in error.message

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.fields import resolve_fields
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.readers.whisper import is_whisper, whisper_transcript
@@ -27,6 +28,7 @@ TOO_LONG = "JSON holds a number too long to read (thousands of digits): not a tr
 def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
     turns = []
+    notices: list[str] | None = None  # fields are matched to the first record's keys
     for number, line in enumerate(read_text(path).split("\n"), start=1):
         if not line.strip():
             continue
@@ -39,11 +41,13 @@ def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
             raise InputError(TOO_DEEP, source, number) from None
         except ValueError:
             raise InputError(TOO_LONG, source, number) from None
+        if notices is None and isinstance(record, dict):
+            options, notices = resolve_fields(record, options)
         turns.append(record_to_turn(record, len(turns), source, Path(path).stem, options,
                                     line=number))
     if not turns:
         raise InputError("no records", source)
-    return Transcript(source, turns)
+    return Transcript(source, turns, notices=notices or [])
 
 
 def _find_records(data: object, key: str | None, source: str) -> list[object]:
@@ -79,6 +83,9 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
     if options.records_key is None and is_whisper(data):
         return whisper_transcript(data, source, Path(path).stem, options)
     records = _find_records(data, options.records_key, source)
+    notices: list[str] = []
+    if records and isinstance(records[0], dict):
+        options, notices = resolve_fields(records[0], options)
     default_session = Path(path).stem
     turns = [
         record_to_turn(record, i, source, default_session, options, record_number=i + 1)
@@ -86,4 +93,4 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
     ]
     if not turns:
         raise InputError("the list of records is empty", source)
-    return Transcript(source, turns)
+    return Transcript(source, turns, notices=notices)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.cells import plain_value
+from mbt_nlp.readers.fields import resolve_fields
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.transcript import Transcript
@@ -40,6 +41,7 @@ def read_parquet(path: str | Path, options: ReadOptions) -> Transcript:
     if len(set(columns)) != len(columns):
         raise InputError("duplicate column names", source)
     frame.columns = columns
+    options, notices = resolve_fields(columns, options)
     try:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     except Exception as err:
@@ -54,4 +56,4 @@ def read_parquet(path: str | Path, options: ReadOptions) -> Transcript:
     ]
     if not turns:
         raise InputError("no rows", source)
-    return Transcript(source, turns)
+    return Transcript(source, turns, notices=notices)

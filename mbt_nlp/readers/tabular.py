@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.fields import resolve_fields
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.transcript import Transcript
@@ -30,6 +31,7 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         raise InputError("header has duplicate column names", source, 1)
+    options, notices = resolve_fields(header, options)
 
     turns = []
     line_start = reader.line_num + 1
@@ -55,4 +57,4 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
         line_start = reader.line_num + 1
     if not turns:
         raise InputError("no rows after the header", source)
-    return Transcript(source, turns)
+    return Transcript(source, turns, notices=notices)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.cells import plain_value
+from mbt_nlp.readers.fields import resolve_fields
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.readers.zip_parts import check_zip_parts
@@ -77,6 +78,7 @@ def read_xlsx(path: str | Path, options: ReadOptions) -> Transcript:
     header = [str(cell).strip() for cell in header_cells]
     if len(set(header)) != len(header):
         raise InputError("header has duplicate column names", source, 1)
+    options, notices = resolve_fields(header, options)
 
     turns = []
     for number, row in enumerate(rows[1:], start=2):
@@ -91,6 +93,7 @@ def read_xlsx(path: str | Path, options: ReadOptions) -> Transcript:
                                     line=number))
     if not turns:
         raise InputError("no rows after the header", source)
-    notices = [f"only the first sheet was read; other sheet(s) with content: {', '.join(others)}"
-               ] if others else []
+    if others:
+        notices.append(f"only the first sheet was read; other sheet(s) with content: "
+                       f"{', '.join(others)}")
     return Transcript(source, turns, notices=notices)
