@@ -99,7 +99,7 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
             # As tagging reads them (annotation/passages.py): a speaker's consecutive
             # lines are one passage, and each line answers the passage before its own.
             lines.append(Turn(session=str(row.get("session", "")), index=len(rows),
-                              speaker=str(row.get("speaker", row.get("role", ""))),
+                              speaker=str(row.get("speaker") or row.get("role") or ""),
                               role=str(row.get("role", "")), text=str(row.get("text") or "")))
             rows.append(row)
         for passage, before in answered(passages(lines)):
