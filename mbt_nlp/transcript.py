@@ -32,13 +32,24 @@ def normalise_speaker(label: str) -> str:
 
 # "T1", "C12", "Th 3", "P-4": research transcripts number each turn after its role label.
 _NUMBERED = re.compile(r"^(?P<label>[^\W\d_]+)[\s._-]*\d+$")
+# "sam reid (therapist)", "maria lopez (she/her)": a display name and its aside (the
+# closing parenthesis is already stripped by normalise_speaker).
+_AFFIXED = re.compile(r"^(?P<name>.+?)\s*\((?P<aside>[^()]*)\)?$")
 
 
 def role_label(label: str) -> str:
-    """`normalise_speaker` without a turn number after the label ("T1" -> "t", "Client 2"
-    -> "client"), so that numbered turns get the role of their label. Only for deciding
-    the role: "Client 1" and "Client 2" stay two speakers."""
+    """`normalise_speaker` reduced to what says the role: the role in an aside ("Sam Reid
+    (Therapist)" -> "therapist"), else the name without its aside ("Maria Lopez
+    (she/her)" -> "maria lopez") and without a turn number after the label ("T1" -> "t",
+    "Client 2" -> "client"). Only for deciding the role: the speaker keeps its label, and
+    "Client 1" and "Client 2" stay two speakers."""
     norm = normalise_speaker(label)
+    affixed = _AFFIXED.match(norm)
+    if affixed:
+        aside = affixed["aside"].strip()
+        if aside in DEFAULT_CLINICIAN_LABELS or aside in DEFAULT_CLIENT_LABELS:
+            return aside
+        norm = affixed["name"]
     numbered = _NUMBERED.match(norm)
     return numbered["label"] if numbered else norm
 
@@ -73,6 +84,8 @@ class RoleMap:
         else:
             is_clinician = (not labels.isdisjoint(DEFAULT_CLINICIAN_LABELS)
                             or norm.startswith(_CLINICIAN_PREFIXES))
+            if role_label(speaker) in DEFAULT_CLIENT_LABELS:  # "Dr Ann Lee (Client)"
+                is_clinician = False
         if is_clinician:
             return CLINICIAN
         if self.clients is None or not labels.isdisjoint(self.clients):

@@ -667,3 +667,55 @@ def test_a_field_the_user_names_is_taken_exactly(tmp_path):
     path = _other_names_file(tmp_path, ".csv")
     error = one_error(path, options=ReadOptions(text_field="words"))
     assert "no 'words' field" in error.message
+
+
+ZOOM_NAMES = """WEBVTT
+
+1
+00:00:03.000 --> 00:00:08.500
+Dr Sarah Jones: How have things been?
+
+2
+00:00:09.000 --> 00:00:14.500
+Maria's iPhone: Rough. I had a fight with my sister.
+
+3
+00:00:16.000 --> 00:00:21.500
+Dr Sarah Jones: What happened?
+
+4
+00:00:21.000 --> 00:00:26.500
+Maria de la Cruz (she/her): She cancelled again.
+"""
+
+
+def test_video_call_display_names_open_turns(tmp_path):
+    """Zoom names a phone "Maria's iPhone" and shows pronouns in the name: such a cue
+    opens a turn of its own (it used to join the clinician's turn above)."""
+    turns = list(read_transcript(write(tmp_path, "zoom.vtt", ZOOM_NAMES)))
+    assert [(t.speaker, t.role, t.text) for t in turns] == [
+        ("Dr Sarah Jones", "clinician", "How have things been?"),
+        ("Maria's iPhone", "client", "Rough. I had a fight with my sister."),
+        ("Dr Sarah Jones", "clinician", "What happened?"),
+        ("Maria de la Cruz (she/her)", "client", "She cancelled again.")]
+
+
+def test_an_aside_in_a_label_can_name_the_role(tmp_path):
+    text = ("Sam Reid (Therapist): What happened?\nMaria (Client): He left.\n"
+            "Sam Reid (Therapist) (00:01:02): And then?\nMaria (Client): [00:01:05] Nothing.\n")
+    turns = list(read_transcript(write(tmp_path, "t.txt", text)))
+    assert [(t.speaker, t.role, t.start) for t in turns] == [
+        ("Sam Reid (Therapist)", "clinician", None), ("Maria (Client)", "client", None),
+        ("Sam Reid (Therapist)", "clinician", 62.0), ("Maria (Client)", "client", 65.0)]
+    # The name without its aside names the speaker for --clinician.
+    named = write(tmp_path, "n.txt", "Sam (he/him): Hi.\nJo: Hello.\nSam (he/him): So?\n")
+    options = ReadOptions(roles=RoleMap.from_options(clinician="Sam"))
+    assert [t.role for t in read_transcript(named, options)] == ["clinician", "client",
+                                                                 "clinician"]
+
+
+def test_a_sentence_with_a_colon_still_continues_the_turn(tmp_path):
+    text = "T: What did he say?\nC: He said\nso then: leave.\nand (of course): no.\n"
+    turns = list(read_transcript(write(tmp_path, "t.txt", text)))
+    assert [t.text for t in turns] == ["What did he say?",
+                                       "He said so then: leave. and (of course): no."]

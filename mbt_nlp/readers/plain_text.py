@@ -27,14 +27,17 @@ from mbt_nlp.transcript import Transcript, Turn, assign_role, check_turn_length
 
 _TIMESTAMP = rf"(?P<ts>{CLOCK})"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"
-# One to three capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum", "Élodie"),
+# One to four capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum", "Élodie"),
 # or a known lowercase label: keeps "So I told her: no" from reading as a speaker. `re`
 # has no class of capitals beyond A-Z, so any letter matches here and _capitalised checks.
-_NAME = r"(?:[^\W\d_][\w'\-]*|\d+)(?:\s+(?:[^\W\d_][\w'\-]*|\d+)){0,2}"
+_NAME = r"(?:[^\W\d_][\w'\-]*|\d+)(?:\s+(?:[^\W\d_][\w'\-]*|\d+)){0,3}"
+# Video-call display names carry an aside: "Maria Lopez (she/her)", "Sam Reid (Therapist)".
+# Not a clock: "(00:01:02)" is the turn's time, matched below.
+_AFFIX = r"(?P<affix>\s*\((?!\s*\d)[^()\n:]{1,40}\))?"
 # A colon followed by two digits is a clock time ("Jane Doe  0:03"), not a label's colon.
 _SPEAKER_LINE = re.compile(
     rf"^\s*(?:[\[(]?{_TIMESTAMP}[\])]?\s*[-–]?\s*)?"
-    rf"(?P<speaker>(?:{_TITLE})?{_NAME})\s*"
+    rf"(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\s*"
     rf"(?:[\[(]{_TIMESTAMP.replace('ts', 'ts2')}[\])]\s*)?"
     r":(?!\d{2}\b)\s*(?P<text>.*)$"
 )
@@ -49,10 +52,22 @@ def parse_timestamp(value: str | None) -> float | None:
     return to_seconds(value)
 
 
+# Lower-case words inside a name: "Maria de la Cruz", "Ludwig van Beethoven".
+_PARTICLES = frozenset({"al", "bin", "da", "das", "de", "del", "della", "den", "der", "di",
+                        "dos", "du", "la", "le", "ten", "ter", "van", "von"})
+
+
 def _capitalised(name: str) -> bool:
     """Every word starts with a digit or a letter that is not lower case: "Łukasz Nowak",
-    "SPEAKER 1", and names in scripts without case ("王芳"); not "so then"."""
-    return all(word[0].isdigit() or not word[0].islower() for word in name.split())
+    "SPEAKER 1", and names in scripts without case ("王芳"); not "so then". Also a word
+    with a capital inside ("Maria's iPhone", Zoom's name for a phone) and a particle
+    between two words of a name ("Maria de la Cruz")."""
+    words = name.split()
+    last = len(words) - 1
+    return all(word[0].isdigit() or not word[0].islower()
+               or any(c.isupper() for c in word[1:])
+               or (0 < i < last and word in _PARTICLES)
+               for i, word in enumerate(words))
 
 
 def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
@@ -61,7 +76,8 @@ def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     if m and not _capitalised(m["speaker"]):
         m = None
     if m:
-        speaker, text, ts = m["speaker"].strip(), m["text"], m["ts"] or m["ts2"]
+        speaker = (m["speaker"] + (m["affix"] or "")).strip()
+        text, ts = m["text"], m["ts"] or m["ts2"]
     else:
         m = _LOWER_LABEL.match(line)
         if not m:
