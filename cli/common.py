@@ -91,7 +91,8 @@ SpeakerFieldOption = Annotated[str, typer.Option(help="Field holding the speaker
 TextFieldOption = Annotated[str, typer.Option(help="Field holding the words.")]
 RecordsKeyOption = Annotated[
     str | None, typer.Option(help="JSON key of the list of utterances (default: the first "
-                             "list of objects found).")
+                             "list named utterances, turns, segments or messages, else the "
+                             "first list of objects found).")
 ]
 ClinicianOption = Annotated[
     str | None, typer.Option(help="Comma list of clinician speaker labels, e.g. 'T,Th'; all "

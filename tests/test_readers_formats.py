@@ -719,3 +719,19 @@ def test_a_sentence_with_a_colon_still_continues_the_turn(tmp_path):
     turns = list(read_transcript(write(tmp_path, "t.txt", text)))
     assert [t.text for t in turns] == ["What did he say?",
                                        "He said so then: leave. and (of course): no."]
+
+
+def test_json_turn_lists_are_preferred_to_other_lists(tmp_path):
+    """AssemblyAI lists every word before the utterances: the utterances are the turns,
+    and the choice is a notice (it used to make one turn per word)."""
+    words = [{"text": w, "speaker": s} for s, w in [("A", "How"), ("A", "so?"), ("B", "Fine.")]]
+    data = {"id": "x", "text": "How so? Fine.", "words": words,
+            "utterances": [{"speaker": "A", "text": "How so?", "words": words[:2]},
+                           {"speaker": "B", "text": "Fine.", "words": words[2:]}]}
+    path = write(tmp_path, "a.json", json.dumps(data))
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text) for t in transcript] == [("A", "How so?"), ("B", "Fine.")]
+    assert transcript.notices[0].startswith("read the records under 'utterances', one of 2")
+    words_only = read_transcript(path, ReadOptions(records_key="words"))
+    assert len(words_only.turns) == 3 and not any("records under" in n
+                                                  for n in words_only.notices)

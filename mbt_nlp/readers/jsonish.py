@@ -50,7 +50,16 @@ def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
     return Transcript(source, turns, notices=notices or [])
 
 
-def _find_records(data: object, key: str | None, source: str) -> list[object]:
+# Keys that hold a transcript's turns in the exports we know of (MIBot, AssemblyAI, chat
+# and dialogue datasets), preferred over other lists of objects in the same file: an
+# AssemblyAI file lists its `words` before its `utterances`.
+TURN_KEYS = ("utterances", "turns", "segments", "messages", "dialogue", "dialog",
+             "conversation", "transcript")
+
+
+def _find_records(data: object, key: str | None, source: str) -> tuple[list[object], list[str]]:
+    """The list of utterance objects, and a notice when the file held several lists and
+    one was chosen."""
     if key is not None:
         node = data
         for part in key.split("."):
@@ -59,15 +68,24 @@ def _find_records(data: object, key: str | None, source: str) -> list[object]:
             node = node[part]
         if not isinstance(node, list):
             raise InputError(f"{key!r} is not a list of records", source)
-        return node
-    queue: deque[object] = deque([data])
+        return node, []
+    found: list[tuple[str, list[object]]] = []  # (key path, list), breadth-first
+    queue: deque[tuple[str, object]] = deque([("", data)])
     while queue:
-        node = queue.popleft()
+        path, node = queue.popleft()
         if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-            return node
-        if isinstance(node, dict):
-            queue.extend(node.values())
-    raise InputError("no list of utterance objects found (name it with --records-key)", source)
+            found.append((path, node))
+        elif isinstance(node, dict):
+            queue.extend((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
+    if not found:
+        raise InputError("no list of utterance objects found (name it with --records-key)",
+                         source)
+    named = [(path, node) for path, node in found
+             if path.rsplit(".", 1)[-1].casefold() in TURN_KEYS]
+    path, records = (named or found)[0]
+    notices = [f"read the records under {path!r}, one of {len(found)} lists of objects "
+               "(choose another with --records-key)"] if len(found) > 1 and path else []
+    return records, notices
 
 
 def read_json(path: str | Path, options: ReadOptions) -> Transcript:
@@ -82,10 +100,10 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
         raise InputError(TOO_LONG, source) from None
     if options.records_key is None and is_whisper(data):
         return whisper_transcript(data, source, Path(path).stem, options)
-    records = _find_records(data, options.records_key, source)
-    notices: list[str] = []
+    records, notices = _find_records(data, options.records_key, source)
     if records and isinstance(records[0], dict):
-        options, notices = resolve_fields(records[0], options)
+        options, named = resolve_fields(records[0], options)
+        notices += named
     default_session = Path(path).stem
     turns = [
         record_to_turn(record, i, source, default_session, options, record_number=i + 1)
