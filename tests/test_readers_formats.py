@@ -735,3 +735,23 @@ def test_json_turn_lists_are_preferred_to_other_lists(tmp_path):
     words_only = read_transcript(path, ReadOptions(records_key="words"))
     assert len(words_only.turns) == 3 and not any("records under" in n
                                                   for n in words_only.notices)
+
+
+@pytest.mark.parametrize("content", [
+    # Excel's CSV where the decimal mark is a comma, with its byte-order mark.
+    "\ufeffSpeaker;Role;Text\r\nSam;Therapist;How was it, then?\r\n"
+    "Jo;patient;\"Bad; he left.\"\r\n",
+    # Columns Excel once touched come out as empty names, and empty rows as ",,".
+    "Speaker,Role,Text,,\r\nSam,Therapist,\"How was it, then?\",,\r\n,,,,\r\n"
+    "Jo,patient,Bad; he left.,,\r\n",
+])
+def test_spreadsheet_csv_exports(tmp_path, content):
+    transcript = read_transcript(write(tmp_path, "t.csv", content.encode("utf-8")))
+    assert [(t.speaker, t.role, t.text) for t in transcript] == [
+        ("Sam", "clinician", "How was it, then?"), ("Jo", "client", "Bad; he left.")]
+
+
+def test_a_value_in_an_unnamed_column_is_still_an_error(tmp_path):
+    path = write(tmp_path, "t.csv", "speaker,text,\nT,hi,\nC,hello,stray\n")
+    error = one_error(path)
+    assert error.line == 3 and "3 fields, the header has 2" in error.message

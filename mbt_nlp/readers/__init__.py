@@ -29,7 +29,7 @@ Reader = Callable[[Path, ReadOptions], Transcript]
 
 READERS: dict[str, Reader] = {
     "txt": read_plain_text,
-    "csv": lambda p, o: read_table(p, o, ","),
+    "csv": lambda p, o: read_table(p, o),  # "," or, by the header line, ";" or a tab
     "tsv": lambda p, o: read_table(p, o, "\t"),
     "jsonl": read_jsonl,
     "json": read_json,

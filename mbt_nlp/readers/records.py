@@ -52,7 +52,8 @@ def record_to_turn(
     text = str(text)
     speaker = str(record[options.speaker_field] or "")
     # An explicit role column (as in our annotation files) wins over label guessing.
-    explicit = record.get("role")
+    role_key = _role_key(record)
+    explicit = record.get(role_key) if role_key else None
     if explicit in (None, ""):
         role = assign_role(options.roles, speaker, source, line, record_number)
     else:
@@ -76,7 +77,8 @@ def record_to_turn(
     mapped = {options.session_field, options.turn_field, options.speaker_field,
               options.text_field}
     meta = {k: v for k, v in record.items() if k not in mapped}
-    if "role" in meta and meta["role"] not in (None, ""):
+    if role_key is not None and explicit not in (None, ""):
+        meta.pop(role_key, None)
         meta["role"] = role  # as the file meant it: "Therapist" is the clinician
     return Turn(session=session, index=index, speaker=speaker.strip(), role=role, text=text,
                 source=source, line=line, record=record_number, meta=meta)
@@ -93,3 +95,11 @@ def _named_role(value: object) -> str | None:
     if label in DEFAULT_CLINICIAN_LABELS:
         return CLINICIAN
     return CLIENT if label in DEFAULT_CLIENT_LABELS else None
+
+
+def _role_key(record: Mapping[str, object]) -> str | None:
+    """The record's role field: "role", or the same name in another case ("Role")."""
+    if "role" in record:
+        return "role"
+    return next((k for k in record if isinstance(k, str) and k.strip().casefold() == "role"),
+                None)

@@ -18,7 +18,7 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
     source = str(path)
     text = read_text(path)
     if delimiter is None:
-        delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else ","
+        delimiter = _delimiter(text)
     # Let over-long fields through the csv module so that our own limit reports them.
     csv.field_size_limit(max(options.max_turn_chars * 4 + 1, csv.field_size_limit()))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -29,6 +29,8 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
     except csv.Error as err:
         raise InputError(f"malformed header: {err}", source, 1) from None
     header = [h.strip() for h in header]
+    while len(header) > 1 and not header[-1]:
+        header.pop()  # Excel writes a column it once touched as an empty name: ",,"
     if len(set(header)) != len(header):
         raise InputError("header has duplicate column names", source, 1)
     options, notices = resolve_fields(header, options)
@@ -42,9 +44,11 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
             break
         except csv.Error as err:
             raise InputError(f"malformed CSV: {err}", source, line_start) from None
-        if not row or (len(row) == 1 and not row[0].strip()):
+        if not any(cell.strip() for cell in row):  # blank, or only delimiters (",,")
             line_start = reader.line_num + 1
             continue
+        if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+            row = row[:len(header)]  # the empty cells of those unnamed columns
         if len(row) != len(header):
             raise InputError(
                 f"row has {len(row)} fields, the header has {len(header)} "
@@ -58,3 +62,11 @@ def read_table(path: str | Path, options: ReadOptions, delimiter: str | None = N
     if not turns:
         raise InputError("no rows after the header", source)
     return Transcript(source, turns, notices=notices)
+
+
+def _delimiter(text: str) -> str:
+    """',' unless the header line has more semicolons (Excel's CSV where the decimal mark
+    is a comma) or tabs than commas."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
