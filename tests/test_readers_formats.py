@@ -755,3 +755,25 @@ def test_a_value_in_an_unnamed_column_is_still_an_error(tmp_path):
     path = write(tmp_path, "t.csv", "speaker,text,\nT,hi,\nC,hello,stray\n")
     error = one_error(path)
     assert error.line == 3 and "3 fields, the header has 2" in error.message
+
+
+def test_a_research_header_block_is_the_files_meta_not_turns(tmp_path):
+    """Fields above the turns ("Interviewer: SJ") read like turns; they used to become
+    turns, and "Interviewer" made every real turn a client's."""
+    text = ("Participant ID: P07\nDate of interview: 12/03/2024\nInterviewer: SJ\n\n"
+            "SJ: How have things been?\nP07: Rough, honestly.\nSJ: What happened?\n"
+            "P07: She cancelled again.\n")
+    transcript = read_transcript(write(tmp_path, "t.txt", text))
+    assert [(t.speaker, t.role) for t in transcript] == [
+        ("SJ", "clinician"), ("P07", "client"), ("SJ", "clinician"), ("P07", "client")]
+    assert transcript.meta["interviewer"] == "SJ" and transcript.meta["date"] == "12/03/2024"
+    assert "title" not in transcript.meta and len(transcript.meta["preamble"]) == 3
+
+
+@pytest.mark.parametrize("text", [
+    "T: Hi, come in.\nC: Hello.\n\nT: So how was it?\nC: Fine.\n",  # the keys speak again
+    "Facilitator: Welcome, all.\n\nP1: Hi.\nP2: Hello.\n",  # one line is a turn
+])
+def test_a_first_exchange_before_a_blank_line_stays_turns(tmp_path, text):
+    transcript = read_transcript(write(tmp_path, "t.txt", text))
+    assert len(transcript.turns) == text.count(":") and "preamble" not in transcript.meta

@@ -23,7 +23,13 @@ from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.otter import match_header, transcript_from_headed_lines
 from mbt_nlp.readers.preamble import is_meta_label, preamble_meta, preamble_notice
 from mbt_nlp.readers.timecode import CLOCK, clock_line, to_seconds
-from mbt_nlp.transcript import Transcript, Turn, assign_role, check_turn_length
+from mbt_nlp.transcript import (
+    Transcript,
+    Turn,
+    assign_role,
+    check_turn_length,
+    normalise_speaker,
+)
 
 _TIMESTAMP = rf"(?P<ts>{CLOCK})"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"
@@ -90,6 +96,40 @@ def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     return speaker, text, to_seconds(ts)
 
 
+# A line of a research transcript's header block: "Participant ID: P07", "Interviewer: SJ".
+_HEADER_FIELD = re.compile(r"^\s*(?P<key>[^\W\d][\w .'/-]{0,30}?)\s*:\s*(?P<value>.{0,60}?)\s*$")
+
+
+def _header_end(lines: list[tuple[int, str]]) -> int:
+    """Where a header block ends (0: none). Research transcripts open with fields such as
+    "Interviewer: SJ" and "Participant: P07", a blank line, then the turns ("SJ: ...").
+    Such a field reads like a turn, so the block counts as a header only when it has at
+    least two lines, each "Key: short value", and none of its keys labels a turn after
+    it (a first turn or exchange is spoken again by the same labels)."""
+    start = next((i for i, (_, text) in enumerate(lines) if text.strip()), len(lines))
+    end = next((i for i in range(start, len(lines)) if not lines[i][1].strip()), len(lines))
+    if end - start < 2 or end == len(lines):
+        return 0
+    keys = set()
+    for _, text in lines[start:end]:
+        field = _HEADER_FIELD.match(text)
+        if field is None:
+            return 0
+        keys.add(normalise_speaker(field["key"]))
+    later = {normalise_speaker(opened[0]) for _, text in lines[end:]
+             if (opened := match_speaker_line(text.strip())) is not None}
+    return end if later and not later & keys else 0
+
+
+def _header_fields(lines: list[tuple[int, str]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for _, text in lines:
+        field = _HEADER_FIELD.match(text)
+        if field is not None:
+            fields.setdefault(field["key"].strip().casefold(), field["value"])
+    return fields
+
+
 def _layout(lines: list[tuple[int, str]]) -> str:
     """'headed' when most speaker-ish lines are 'Name  0:03' headers (Otter, Rev, Teams),
     'cues' when they are '0:0:3.5 --> 0:0:8.2' timings (older Teams), else 'labelled'."""
@@ -120,9 +160,10 @@ def transcript_from_lines(
     if layout == "cues":
         return transcript_from_cue_lines(lines, source, session, options)
     turns: list[Turn] = []
-    preamble: list[tuple[int, str]] = []
+    header = _header_end(lines)
+    preamble: list[tuple[int, str]] = [(n, text.strip()) for n, text in lines[:header]]
     pending_start: float | None = None
-    for number, raw in lines:
+    for number, raw in lines[header:]:
         line = raw.strip()
         if not line:
             continue
@@ -156,6 +197,11 @@ def transcript_from_lines(
             )
         raise InputError("no speaker-labelled turns found", source)
     meta = preamble_meta(preamble, source)
+    if header:
+        fields = _header_fields(lines[:header])
+        if meta.get("title") in {text.strip() for _, text in lines[:header]}:
+            del meta["title"]  # a field, not a title
+        meta.update({key: value for key, value in fields.items() if key not in meta})
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
     return Transcript(source, turns, meta=meta, notices=preamble_notice(meta))
