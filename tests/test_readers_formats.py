@@ -777,3 +777,16 @@ def test_a_research_header_block_is_the_files_meta_not_turns(tmp_path):
 def test_a_first_exchange_before_a_blank_line_stays_turns(tmp_path, text):
     transcript = read_transcript(write(tmp_path, "t.txt", text))
     assert len(transcript.turns) == text.count(":") and "preamble" not in transcript.meta
+
+
+def test_a_time_closing_a_turn_leaves_its_words(tmp_path):
+    f4 = ("I: How have things been? #00:00:07-3#\n\nB: Rough. I had a fight\n"
+          "with my sister. #00:00:13-9#\n")
+    turns = list(read_transcript(write(tmp_path, "f4.txt", f4)))
+    assert [(t.text, t.end) for t in turns] == [
+        ("How have things been?", 7.3), ("Rough. I had a fight with my sister.", 13.9)]
+    bracketed = "T: How was it? (00:00:03)\nC: Fine, [laughs] (00:00:09)\nT: (00:00:12)\n"
+    turns = list(read_transcript(write(tmp_path, "b.txt", bracketed)))
+    assert [(t.text, t.end, t.meta.get("closing_time")) for t in turns] == [
+        ("How was it?", None, "(00:00:03)"), ("Fine, [laughs]", None, "(00:00:09)"),
+        ("", None, None)]

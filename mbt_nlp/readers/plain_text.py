@@ -50,6 +50,10 @@ _SPEAKER_LINE = re.compile(
 _LOWER_LABEL = re.compile(
     r"^\s*(?P<speaker>t|th|c|p|therapist|client|patient)\s*:(?!\d{2}\b)\s*(?P<text>.*)$"
 )
+# A time at the end of a turn: f4transkript and MAXQDA close each turn with the time it
+# ends ("... last met? #00:00:07-3#", tenths after the dash); others write "(00:00:07)".
+_TRAILING_CLOCK = re.compile(
+    rf"\s*(?P<open>[#\[(])(?P<clock>{CLOCK})(?:-(?P<tenths>\d))?[#\])]\s*$")
 # Rev puts the time after the label: "Speaker 1: (00:01)" or "Speaker 1: [00:00:05] Hi".
 _LEADING_CLOCK = re.compile(rf"^[\[(](?P<ts>{CLOCK})[\])]\s*")
 
@@ -119,6 +123,20 @@ def _header_end(lines: list[tuple[int, str]]) -> int:
     later = {normalise_speaker(opened[0]) for _, text in lines[end:]
              if (opened := match_speaker_line(text.strip())) is not None}
     return end if later and not later & keys else 0
+
+
+def _take_closing_time(turn: Turn) -> None:
+    """A time stamp closing the turn leaves its words: f4's "#00:00:07-3#" is the turn's
+    end; a bracketed one may be its start or its end, so it is kept in meta as written."""
+    stamp = _TRAILING_CLOCK.search(turn.text)
+    if stamp is None or stamp.start() == 0:
+        return
+    turn.text = turn.text[:stamp.start()]
+    end = to_seconds(stamp["clock"])
+    if stamp["open"] == "#" and end is not None:
+        turn.end = end + int(stamp["tenths"] or 0) / 10
+    else:
+        turn.meta["closing_time"] = stamp.group(0).strip()
 
 
 def _header_fields(lines: list[tuple[int, str]]) -> dict[str, str]:
@@ -196,6 +214,8 @@ def transcript_from_lines(
                 source, preamble[0][0],
             )
         raise InputError("no speaker-labelled turns found", source)
+    for turn in turns:
+        _take_closing_time(turn)
     meta = preamble_meta(preamble, source)
     if header:
         fields = _header_fields(lines[:header])
