@@ -790,3 +790,33 @@ def test_a_time_closing_a_turn_leaves_its_words(tmp_path):
     assert [(t.text, t.end, t.meta.get("closing_time")) for t in turns] == [
         ("How was it?", None, "(00:00:03)"), ("Fine, [laughs]", None, "(00:00:09)"),
         ("", None, None)]
+
+
+OTTER_EXPORT = """Session 4 - Maria
+Tue, Mar 12, 2024 10:02AM \u2022 50:12
+
+SUMMARY KEYWORDS
+sister, cancelled, angry, stupid, sunday, bus, email, late, expecting, felt
+
+SPEAKERS
+Sarah Jones, Maria Lopez
+
+Sarah Jones  00:03
+How have things been since we last met?
+
+Maria Lopez  00:09
+Honestly, pretty rough.
+"""
+
+
+def test_an_otter_export_header_is_meta(tmp_path):
+    transcript = read_transcript(write(tmp_path, "otter.txt", OTTER_EXPORT))
+    assert [(t.speaker, t.start, t.text) for t in transcript] == [
+        ("Sarah Jones", 3.0, "How have things been since we last met?"),
+        ("Maria Lopez", 9.0, "Honestly, pretty rough.")]
+    assert transcript.meta["speakers"] == "Sarah Jones, Maria Lopez"
+    assert transcript.meta["keywords"].startswith("sister, cancelled")
+    assert transcript.meta["title"] == "Session 4 - Maria" and len(transcript.meta["preamble"]) == 6
+    # Without Otter's headings, six lines above the turns are still too many for a title.
+    plain = OTTER_EXPORT.replace("SUMMARY KEYWORDS", "Keywords follow").replace("SPEAKERS", "Who")
+    assert "too long for a title block" in one_error(write(tmp_path, "p.txt", plain)).message

@@ -13,6 +13,11 @@ from mbt_nlp.errors import InputError
 
 MAX_PREAMBLE_LINES = 5
 MAX_PREAMBLE_CHARS = 300
+# Otter.ai's exports open with a title, a date and these sections, each heading on its
+# own line above its content: a longer block, but one that says what it is.
+OTTER_SECTIONS = {"SUMMARY KEYWORDS": "keywords", "SPEAKERS": "speakers"}
+MAX_OTTER_LINES = 12
+MAX_OTTER_CHARS = 2_000
 
 # "Key: value" lines that describe the file, not a speaker, when they come before any turn.
 # No word that research transcripts use as a speaker label ("Subject:", "Interviewee:").
@@ -51,17 +56,24 @@ def preamble_meta(lines: list[tuple[int, str]], source: str) -> dict[str, object
     if not lines:
         return {}
     chars = sum(len(text) for _, text in lines)
-    if len(lines) > MAX_PREAMBLE_LINES or chars > MAX_PREAMBLE_CHARS:
+    texts = [text for _, text in lines]
+    otter = {OTTER_SECTIONS[text]: texts[i + 1] for i, text in enumerate(texts[:-1])
+             if text in OTTER_SECTIONS}
+    max_lines, max_chars = ((MAX_OTTER_LINES, MAX_OTTER_CHARS) if otter
+                            else (MAX_PREAMBLE_LINES, MAX_PREAMBLE_CHARS))
+    if len(lines) > max_lines or chars > max_chars:
         raise InputError(
             f"text before the first speaker label ({len(lines)} lines, {chars:,} characters: "
             "too long for a title block, so probably an unlabelled transcript; expected e.g. "
             "'T: ...' or 'Client: ...')",
             source, lines[0][0],
         )
-    texts = [text for _, text in lines]
-    meta: dict[str, object] = {"preamble": texts}
+    meta: dict[str, object] = {"preamble": texts, **otter}
+    section = {i for i, text in enumerate(texts) if text in OTTER_SECTIONS}
     free_lines = []
-    for _, text in lines:
+    for i, text in enumerate(texts):
+        if i in section or i - 1 in section:
+            continue  # an Otter heading and its content, kept above
         pair = _key_value(text)
         if pair:
             meta.setdefault(pair[0], pair[1])
