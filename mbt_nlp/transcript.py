@@ -23,6 +23,7 @@ DEFAULT_CLINICIAN_LABELS = frozenset(
 )  # fmt: skip
 _CLINICIAN_PREFIXES = ("dr ", "dr. ", "therapist ", "counsellor ", "counselor ", "clinician ")
 DEFAULT_CLIENT_LABELS = frozenset({"c", "cl", "client", "p", "pt", "patient", "participant"})
+ROLE_LABELS = DEFAULT_CLINICIAN_LABELS | DEFAULT_CLIENT_LABELS
 
 
 def normalise_speaker(label: str) -> str:

@@ -820,3 +820,30 @@ def test_an_otter_export_header_is_meta(tmp_path):
     # Without Otter's headings, six lines above the turns are still too many for a title.
     plain = OTTER_EXPORT.replace("SUMMARY KEYWORDS", "Keywords follow").replace("SPEAKERS", "Who")
     assert "too long for a title block" in one_error(write(tmp_path, "p.txt", plain)).message
+
+
+@pytest.mark.parametrize(("name", "content", "starts"), [
+    # A tab after the label, as typed or pasted from a spreadsheet.
+    ("tab.txt", "Th\tHow was it?\nCl\tHe left.\n", [None, None]),
+    ("timed.txt", "00:00:03\tTherapist\tHow was it?\n00:00:09\tClient\tHe left.\n", [3.0, 9.0]),
+    # The label alone on its line, the words below.
+    ("bare.txt", "THERAPIST\nHow was it?\n\nCLIENT\nHe left.\n", [None, None]),
+    # A printout with every line numbered, a turn running over two lines.
+    ("numbered.txt", "1   T: How was it?\n2   C: He\n3      left.\n", [None, None]),
+    # Excel's "Unicode Text": a tab-separated table with a header, saved as .txt.
+    ("unicode.txt", "Speaker\tText\r\nTherapist\tHow was it?\r\nClient\tHe left.\r\n",
+     [None, None]),
+])
+def test_plain_text_without_colons(tmp_path, name, content, starts):
+    path = write(tmp_path, name, content.encode("utf-16") if name == "unicode.txt" else content)
+    turns = list(read_transcript(path))
+    assert [(t.role, t.text, t.start) for t in turns] == [
+        ("clinician", "How was it?", starts[0]), ("client", "He left.", starts[1])]
+
+
+def test_a_lone_word_on_its_line_stays_words(tmp_path):
+    text = "T: How was it?\nC: Fine.\nOkay\nSarah\nPatient\n"
+    turns = list(read_transcript(write(tmp_path, "t.txt", text)))
+    # "Patient" in title case is a label; "Okay" and "Sarah" continue the turn.
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("T", "How was it?"), ("C", "Fine. Okay Sarah"), ("Patient", "")]

@@ -14,21 +14,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.cue_blocks import is_timing_line, transcript_from_cue_lines
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.fields import ALIASES
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.otter import match_header, transcript_from_headed_lines
 from mbt_nlp.readers.preamble import is_meta_label, preamble_meta, preamble_notice
+from mbt_nlp.readers.tabular import read_table
 from mbt_nlp.readers.timecode import CLOCK, clock_line, to_seconds
 from mbt_nlp.transcript import (
+    ROLE_LABELS,
     Transcript,
     Turn,
     assign_role,
     check_turn_length,
     normalise_speaker,
+    role_label,
 )
 
 _TIMESTAMP = rf"(?P<ts>{CLOCK})"
@@ -54,6 +59,11 @@ _LOWER_LABEL = re.compile(
 # ends ("... last met? #00:00:07-3#", tenths after the dash); others write "(00:00:07)".
 _TRAILING_CLOCK = re.compile(
     rf"\s*(?P<open>[#\[(])(?P<clock>{CLOCK})(?:-(?P<tenths>\d))?[#\])]\s*$")
+# Typed and spreadsheet-pasted transcripts put a tab after the label, not a colon:
+# "Th<TAB>How was it?", "00:00:03<TAB>Therapist<TAB>How was it?".
+_TAB_LINE = re.compile(
+    rf"^\s*(?:{_TIMESTAMP}\t+)?(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\t+(?P<text>.*)$")
+_BARE_LABEL_CHARS = 20
 # Rev puts the time after the label: "Speaker 1: (00:01)" or "Speaker 1: [00:00:05] Hi".
 _LEADING_CLOCK = re.compile(rf"^[\[(](?P<ts>{CLOCK})[\])]\s*")
 
@@ -88,16 +98,49 @@ def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     if m:
         speaker = (m["speaker"] + (m["affix"] or "")).strip()
         text, ts = m["text"], m["ts"] or m["ts2"]
-    else:
-        m = _LOWER_LABEL.match(line)
-        if not m:
-            return None
+    elif (m := _LOWER_LABEL.match(line)) is not None:
         speaker, text, ts = m["speaker"], m["text"], None
+    elif (m := _TAB_LINE.match(line)) is not None and _capitalised(m["speaker"]):
+        speaker = (m["speaker"] + (m["affix"] or "")).strip()
+        text, ts = m["text"], m["ts"]
+    elif _is_bare_role_label(line):
+        speaker, text, ts = line.strip(), "", None
+    else:
+        return None
     if ts is None:
         leading = _LEADING_CLOCK.match(text)
         if leading:
             ts, text = leading["ts"], text[leading.end():]
     return speaker, text, to_seconds(ts)
+
+
+# "12   T: How was it?": research printouts number every line.
+_LINE_NUMBER = re.compile(r"^\s*(?P<n>\d{1,6})(?:[ \t]+|$)")
+
+
+def _without_line_numbers(lines: list[tuple[int, str]]) -> list[tuple[int, str]] | None:
+    """The lines without their numbers when every non-blank line starts with a number and
+    the numbers count up; None otherwise."""
+    numbers = []
+    for _, text in lines:
+        if text.strip():
+            found = _LINE_NUMBER.match(text)
+            if found is None:
+                return None
+            numbers.append(int(found["n"]))
+    if len(numbers) < 2 or any(b <= a for a, b in pairwise(numbers)):
+        return None
+    return [(n, _LINE_NUMBER.sub("", text, count=1) if text.strip() else text)
+            for n, text in lines]
+
+
+def _is_bare_role_label(line: str) -> bool:
+    """A role label alone on its line, the words below it ("THERAPIST", "Client 2"):
+    only the usual role labels, in capitals or title case, so that "Okay" or "Sarah" on
+    a line of their own stay words."""
+    label = line.strip()
+    return (0 < len(label) <= _BARE_LABEL_CHARS and (label.isupper() or label.istitle())
+            and role_label(label) in ROLE_LABELS)
 
 
 # A line of a research transcript's header block: "Participant ID: P07", "Interviewer: SJ".
@@ -172,11 +215,17 @@ def transcript_from_lines(
 ) -> Transcript:
     """Group numbered lines into turns. Used for plain text and DOCX paragraphs."""
     lines = list(lines)
+    notices: list[str] = []
+    numbered = _without_line_numbers(lines)
+    if numbered is not None:
+        lines = numbered
+        notices.append("each line began with a line number; the numbers were taken off")
     layout = _layout(lines)
-    if layout == "headed":
-        return transcript_from_headed_lines(lines, source, session, options)
-    if layout == "cues":
-        return transcript_from_cue_lines(lines, source, session, options)
+    if layout in ("headed", "cues"):
+        read = transcript_from_headed_lines if layout == "headed" else transcript_from_cue_lines
+        transcript = read(lines, source, session, options)
+        transcript.notices[:0] = notices
+        return transcript
     turns: list[Turn] = []
     header = _header_end(lines)
     preamble: list[tuple[int, str]] = [(n, text.strip()) for n, text in lines[:header]]
@@ -224,11 +273,21 @@ def transcript_from_lines(
         meta.update({key: value for key, value in fields.items() if key not in meta})
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
-    return Transcript(source, turns, meta=meta, notices=preamble_notice(meta))
+    return Transcript(source, turns, meta=meta, notices=notices + preamble_notice(meta))
 
 
 def read_plain_text(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
     text = read_text(path)
+    if _is_table_header(text.lstrip().split("\n", 1)[0]):
+        # Excel's "Unicode Text" is a tab-separated table saved as .txt.
+        return read_table(path, options, "\t")
     lines = enumerate(text.split("\n"), start=1)
     return transcript_from_lines(lines, source, Path(path).stem, options)
+
+
+def _is_table_header(line: str) -> bool:
+    """A tab-separated header row naming a speaker and a text column ("Speaker<TAB>Text")."""
+    cells = {cell.strip().casefold() for cell in line.split("\t")}
+    return (len(cells) > 1 and not cells.isdisjoint(ALIASES["speaker_field"])
+            and not cells.isdisjoint(ALIASES["text_field"]))
