@@ -199,6 +199,35 @@ def test_whisper_format_name_and_leading_unassigned_segment(tmp_path):
         "1 segment(s) before the first diarised speaker were given to the first turn"]
 
 
+def test_whisper_segment_without_speaker_mid_session_is_noted(tmp_path):
+    data = {"segments": [{"start": 0.0, "end": 1.0, "text": " Where to start?", "speaker": "A"},
+                         {"start": 1.5, "end": 2.0, "text": " Anywhere.", "speaker": "B"},
+                         {"start": 2.1, "end": 2.4, "text": " Mm."},
+                         {"start": 2.5, "end": 3.0, "text": " So?", "speaker": "A"}]}
+    transcript = read_transcript(write(tmp_path, "w.json", json.dumps(data)), clinician("A"))
+    assert [t.text for t in transcript] == ["Where to start?", "Anywhere. Mm.", "So?"]
+    assert transcript.notices == [
+        "1 segment(s) with no diarised speaker were given to the turn before them"]
+
+
+def test_an_elan_notes_tier_is_not_a_speaker(tmp_path):
+    from pympi.Elan import Eaf
+
+    eaf = Eaf()
+    for tier, spans in {"Therapist": [(0, 1000, "How was it?")],
+                        "Client": [(1200, 2000, "He left.")],
+                        "Notes": [(1200, 2000, "client tearful")]}.items():
+        eaf.add_tier(tier)
+        for start, end, value in spans:
+            eaf.add_annotation(tier, start, end, value)
+    path = tmp_path / "s.eaf"
+    eaf.to_file(str(path))
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text) for t in transcript] == [("Therapist", "How was it?"),
+                                                         ("Client", "He left.")]
+    assert transcript.notices == ["dependent or note tier(s) not read as speech: Notes"]
+
+
 def test_whisper_without_speakers_asks_for_diarisation(tmp_path):
     data = {"text": " Hello. Hi.", "segments": [
         {"id": 0, "seek": 0, "start": 0.0, "end": 1.2, "text": " Hello.", "tokens": [50364]},
@@ -261,7 +290,7 @@ def test_elan_tiers_in_time_order():
          None),
         ("Zoë", "client", "Maybe. I hadn't thought of that.", 29.1, 31.0, 31, None),
     ]
-    assert transcript.notices == ["dependent tier(s) not read as speech: Client-notes"]
+    assert transcript.notices == ["dependent or note tier(s) not read as speech: Client-notes"]
     assert transcript.meta == {"media": ["file:///C:/sessions/session07.wav"]}
 
 

@@ -28,6 +28,10 @@ from mbt_nlp.transcript import (
 _ANNOTATION_ID = re.compile(r'ANNOTATION_ID\s*=\s*"([^"]+)"')
 
 
+# Top-level tiers that hold notes, not a speaker's words, when no participant is named.
+NOTE_TIERS = frozenset({"notes", "note", "comments", "comment", "remarks", "coding", "codes",
+                        "annotations", "transcriber notes", "observations"})
+
 def _annotation_lines(text: str) -> dict[str, int]:
     lines = {}
     for number, line in enumerate(text.split("\n"), start=1):
@@ -60,7 +64,11 @@ def read_eaf(path: str | Path, options: ReadOptions) -> Transcript:
             if aligned or _refs:
                 skipped.append(tier_id)
             continue
-        speaker = (attributes.get("PARTICIPANT") or "").strip() or tier_id
+        speaker = (attributes.get("PARTICIPANT") or "").strip()
+        if not speaker and tier_id.strip().casefold() in NOTE_TIERS:
+            skipped.append(tier_id)  # the transcriber's or coder's notes, not speech
+            continue
+        speaker = speaker or tier_id
         for annotation_id, (slot1, slot2, value, _svg) in aligned.items():
             start, end = eaf.timeslots.get(slot1), eaf.timeslots.get(slot2)
             line = lines.get(annotation_id)
@@ -89,7 +97,7 @@ def read_eaf(path: str | Path, options: ReadOptions) -> Transcript:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
     notices = []
     if skipped:
-        notices.append(f"dependent tier(s) not read as speech: {', '.join(skipped)}")
+        notices.append(f"dependent or note tier(s) not read as speech: {', '.join(skipped)}")
     meta: dict[str, object] = {}
     media = [m.get("MEDIA_URL") for m in eaf.media_descriptors if m.get("MEDIA_URL")]
     if media:

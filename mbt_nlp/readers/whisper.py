@@ -78,12 +78,14 @@ def whisper_transcript(data: dict, source: str, session: str, options: ReadOptio
         )
     turns: list[Turn] = []
     leading: list[tuple[str, float | None]] = []  # speakerless segments before any speaker
+    joined = 0  # speakerless segments after it, given to the turn before them
     for number, speaker, text, start, end in segments:
         if not text:
             continue  # an empty segment has no words to lose
         if speaker is None and not turns:
             leading.append((text, start))
             continue
+        joined += speaker is None
         if speaker is None or (
             turns and normalise_speaker(turns[-1].speaker) == normalise_speaker(speaker)
         ):
@@ -105,6 +107,9 @@ def whisper_transcript(data: dict, source: str, session: str, options: ReadOptio
     if leading:
         notices.append(f"{len(leading)} segment(s) before the first diarised speaker were "
                        "given to the first turn")
+    if joined:
+        notices.append(f"{joined} segment(s) with no diarised speaker were given to the turn "
+                       "before them")
     return Transcript(source, turns, meta=meta, notices=notices)
 
 
