@@ -876,3 +876,12 @@ def test_a_lone_word_on_its_line_stays_words(tmp_path):
     # "Patient" in title case is a label; "Okay" and "Sarah" continue the turn.
     assert [(t.speaker, t.text) for t in turns] == [
         ("T", "How was it?"), ("C", "Fine. Okay Sarah"), ("Patient", "")]
+
+
+def test_google_meet_closing_line_is_not_the_clients_words(tmp_path):
+    text = ("Therapy session - Transcript\n00:00:00\n\nSam: How was it?\nJo: He left.\n\n"
+            "Meeting ended after 00:50:12 \U0001f44b\n")
+    transcript = read_transcript(write(tmp_path, "meet.txt", text), clinician("Sam"))
+    assert [t.text for t in transcript] == ["How was it?", "He left."]
+    assert transcript.meta["system"] == ["Meeting ended after 00:50:12 \U0001f44b"]
+    assert any("meeting tool" in n for n in transcript.notices)

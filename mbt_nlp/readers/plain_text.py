@@ -64,6 +64,9 @@ _TRAILING_CLOCK = re.compile(
 _TAB_LINE = re.compile(
     rf"^\s*(?:{_TIMESTAMP}\t+)?(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\t+(?P<text>.*)$")
 _BARE_LABEL_CHARS = 20
+# What a meeting tool writes about itself, not a speaker: Google Meet closes its
+# transcripts with "Meeting ended after 00:50:12 👋".
+_SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
 # Rev puts the time after the label: "Speaker 1: (00:01)" or "Speaker 1: [00:00:05] Hi".
 _LEADING_CLOCK = re.compile(rf"^[\[(](?P<ts>{CLOCK})[\])]\s*")
 
@@ -227,12 +230,16 @@ def transcript_from_lines(
         transcript.notices[:0] = notices
         return transcript
     turns: list[Turn] = []
+    system: list[str] = []  # the meeting tool's own lines, kept in meta
     header = _header_end(lines)
     preamble: list[tuple[int, str]] = [(n, text.strip()) for n, text in lines[:header]]
     pending_start: float | None = None
     for number, raw in lines[header:]:
         line = raw.strip()
         if not line:
+            continue
+        if _SYSTEM_LINE.match(line):
+            system.append(line)
             continue
         clock = clock_line(line)
         if clock is not None:
@@ -266,6 +273,10 @@ def transcript_from_lines(
     for turn in turns:
         _take_closing_time(turn)
     meta = preamble_meta(preamble, source)
+    if system:
+        meta["system"] = system
+        notices.append(f"kept {len(system)} line(s) of the meeting tool (such as 'Meeting "
+                       "ended after ...') in meta, not in a turn")
     if header:
         fields = _header_fields(lines[:header])
         if meta.get("title") in {text.strip() for _, text in lines[:header]}:
