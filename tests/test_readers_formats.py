@@ -885,3 +885,11 @@ def test_google_meet_closing_line_is_not_the_clients_words(tmp_path):
     assert [t.text for t in transcript] == ["How was it?", "He left."]
     assert transcript.meta["system"] == ["Meeting ended after 00:50:12 \U0001f44b"]
     assert any("meeting tool" in n for n in transcript.notices)
+
+
+@pytest.mark.parametrize("label", ["**Therapist:**", "**Therapist**:"])
+def test_markdown_bold_labels(tmp_path, label):
+    text = f"# Session 4\n\n{label} How was it?\n{label.replace('Therapist', 'Client')} Fine.\n"
+    turns = list(read_transcript(write(tmp_path, "t.md", text)))
+    assert [(t.speaker, t.role, t.text) for t in turns] == [
+        ("Therapist", "clinician", "How was it?"), ("Client", "client", "Fine.")]

@@ -64,6 +64,9 @@ _TRAILING_CLOCK = re.compile(
 _TAB_LINE = re.compile(
     rf"^\s*(?:{_TIMESTAMP}\t+)?(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\t+(?P<text>.*)$")
 _BARE_LABEL_CHARS = 20
+# Markdown bold around a label, as notes apps and pasted documents keep it:
+# "**Therapist:** How was it?" or "**Therapist**: How was it?".
+_BOLD_LABEL = re.compile(r"^(\s*)\*\*([^*\n]{1,60}?)(?::\*\*|\*\*:)")
 # What a meeting tool writes about itself, not a speaker: Google Meet closes its
 # transcripts with "Meeting ended after 00:50:12 👋".
 _SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
@@ -95,6 +98,7 @@ def _capitalised(name: str) -> bool:
 
 def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     """(speaker, text, start seconds) when `line` opens a turn, else None."""
+    line = _BOLD_LABEL.sub(r"\1\2:", line, count=1)
     m = _SPEAKER_LINE.match(line)
     if m and not _capitalised(m["speaker"]):
         m = None
