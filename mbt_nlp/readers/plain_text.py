@@ -1,7 +1,7 @@
 """Speaker-labelled plain text: `T: ...`, `[00:01:02] Client: ...`, `SPEAKER 1: ...`.
 
-A line that starts with a speaker label opens a turn; other non-blank lines
-continue the turn above; blank lines are ignored. Rev's `Name: (00:01)` and
+A line that starts with a speaker label (speaker_lines.py) opens a turn; other non-blank
+lines continue the turn above; blank lines are ignored. Rev's `Name: (00:01)` and
 Descript's `[00:00:03] Name:` carry the turn's start time; a line holding only
 a clock time gives the start of the turn that follows. A short block before
 the first label (title, date) is kept in `Transcript.meta`; a long one is an
@@ -24,103 +24,24 @@ from mbt_nlp.readers.fields import ALIASES
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.otter import match_header, transcript_from_headed_lines
 from mbt_nlp.readers.preamble import is_meta_label, preamble_meta, preamble_notice
+from mbt_nlp.readers.speaker_lines import match_speaker_line
 from mbt_nlp.readers.tabular import read_table
 from mbt_nlp.readers.timecode import CLOCK, clock_line, to_seconds
 from mbt_nlp.transcript import (
-    ROLE_LABELS,
     Transcript,
     Turn,
     assign_role,
     check_turn_length,
     normalise_speaker,
-    role_label,
 )
 
-_TIMESTAMP = rf"(?P<ts>{CLOCK})"
-_TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+"
-# One to four capitalised words or numbers ("Dr. Smith", "SPEAKER 1", "Mum", "Élodie"),
-# or a known lowercase label: keeps "So I told her: no" from reading as a speaker. `re`
-# has no class of capitals beyond A-Z, so any letter matches here and _capitalised checks.
-_NAME = r"(?:[^\W\d_][\w'\-]*|\d+)(?:\s+(?:[^\W\d_][\w'\-]*|\d+)){0,3}"
-# Video-call display names carry an aside: "Maria Lopez (she/her)", "Sam Reid (Therapist)".
-# Not a clock: "(00:01:02)" is the turn's time, matched below.
-_AFFIX = r"(?P<affix>\s*\((?!\s*\d)[^()\n:]{1,40}\))?"
-# A colon followed by two digits is a clock time ("Jane Doe  0:03"), not a label's colon.
-_SPEAKER_LINE = re.compile(
-    rf"^\s*(?:[\[(]?{_TIMESTAMP}[\])]?\s*[-–]?\s*)?"
-    rf"(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\s*"
-    rf"(?:[\[(]{_TIMESTAMP.replace('ts', 'ts2')}[\])]\s*)?"
-    r":(?!\d{2}\b)\s*(?P<text>.*)$"
-)
-_LOWER_LABEL = re.compile(
-    r"^\s*(?P<speaker>t|th|c|p|therapist|client|patient)\s*:(?!\d{2}\b)\s*(?P<text>.*)$"
-)
 # A time at the end of a turn: f4transkript and MAXQDA close each turn with the time it
 # ends ("... last met? #00:00:07-3#", tenths after the dash); others write "(00:00:07)".
 _TRAILING_CLOCK = re.compile(
     rf"\s*(?P<open>[#\[(])(?P<clock>{CLOCK})(?:-(?P<tenths>\d))?[#\])]\s*$")
-# Typed and spreadsheet-pasted transcripts put a tab after the label, not a colon:
-# "Th<TAB>How was it?", "00:00:03<TAB>Therapist<TAB>How was it?".
-_TAB_LINE = re.compile(
-    rf"^\s*(?:{_TIMESTAMP}\t+)?(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\t+(?P<text>.*)$")
-_BARE_LABEL_CHARS = 20
-# Markdown bold around a label, as notes apps and pasted documents keep it:
-# "**Therapist:** How was it?" or "**Therapist**: How was it?".
-_BOLD_LABEL = re.compile(r"^(\s*)\*\*([^*\n]{1,60}?)(?::\*\*|\*\*:)")
 # What a meeting tool writes about itself, not a speaker: Google Meet closes its
 # transcripts with "Meeting ended after 00:50:12 👋".
 _SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
-# Rev puts the time after the label: "Speaker 1: (00:01)" or "Speaker 1: [00:00:05] Hi".
-_LEADING_CLOCK = re.compile(rf"^[\[(](?P<ts>{CLOCK})[\])]\s*")
-
-
-def parse_timestamp(value: str | None) -> float | None:
-    return to_seconds(value)
-
-
-# Lower-case words inside a name: "Maria de la Cruz", "Ludwig van Beethoven".
-_PARTICLES = frozenset({"al", "bin", "da", "das", "de", "del", "della", "den", "der", "di",
-                        "dos", "du", "la", "le", "ten", "ter", "van", "von"})
-
-
-def _capitalised(name: str) -> bool:
-    """Every word starts with a digit or a letter that is not lower case: "Łukasz Nowak",
-    "SPEAKER 1", and names in scripts without case ("王芳"); not "so then". Also a word
-    with a capital inside ("Maria's iPhone", Zoom's name for a phone) and a particle
-    between two words of a name ("Maria de la Cruz")."""
-    words = name.split()
-    last = len(words) - 1
-    return all(word[0].isdigit() or not word[0].islower()
-               or any(c.isupper() for c in word[1:])
-               or (0 < i < last and word in _PARTICLES)
-               for i, word in enumerate(words))
-
-
-def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
-    """(speaker, text, start seconds) when `line` opens a turn, else None."""
-    line = _BOLD_LABEL.sub(r"\1\2:", line, count=1)
-    m = _SPEAKER_LINE.match(line)
-    if m and not _capitalised(m["speaker"]):
-        m = None
-    if m:
-        speaker = (m["speaker"] + (m["affix"] or "")).strip()
-        text, ts = m["text"], m["ts"] or m["ts2"]
-    elif (m := _LOWER_LABEL.match(line)) is not None:
-        speaker, text, ts = m["speaker"], m["text"], None
-    elif (m := _TAB_LINE.match(line)) is not None and _capitalised(m["speaker"]):
-        speaker = (m["speaker"] + (m["affix"] or "")).strip()
-        text, ts = m["text"], m["ts"]
-    elif _is_bare_role_label(line):
-        speaker, text, ts = line.strip(), "", None
-    else:
-        return None
-    if ts is None:
-        leading = _LEADING_CLOCK.match(text)
-        if leading:
-            ts, text = leading["ts"], text[leading.end():]
-    return speaker, text, to_seconds(ts)
-
-
 # "12   T: How was it?": research printouts number every line.
 _LINE_NUMBER = re.compile(r"^\s*(?P<n>\d{1,6})(?:[ \t]+|$)")
 
@@ -139,15 +60,6 @@ def _without_line_numbers(lines: list[tuple[int, str]]) -> list[tuple[int, str]]
         return None
     return [(n, _LINE_NUMBER.sub("", text, count=1) if text.strip() else text)
             for n, text in lines]
-
-
-def _is_bare_role_label(line: str) -> bool:
-    """A role label alone on its line, the words below it ("THERAPIST", "Client 2"):
-    only the usual role labels, in capitals or title case, so that "Okay" or "Sarah" on
-    a line of their own stay words."""
-    label = line.strip()
-    return (0 < len(label) <= _BARE_LABEL_CHARS and (label.isupper() or label.istitle())
-            and role_label(label) in ROLE_LABELS)
 
 
 # A line of a research transcript's header block: "Participant ID: P07", "Interviewer: SJ".

@@ -15,7 +15,7 @@ from pathlib import Path
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.options import ReadOptions
-from mbt_nlp.readers.plain_text import match_speaker_line
+from mbt_nlp.readers.speaker_lines import match_speaker_line
 from mbt_nlp.transcript import (
     Transcript,
     Turn,
