@@ -34,13 +34,18 @@ _HEADER = re.compile(
     r"^\s*(?P<speaker>[^\s:][^\s:]*(?: [^\s:]+){0,5})(?:\t|[ \t]{2,})"
     r"(?P<ts>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
 )
+# Zoom's "Save captions" text: "[Sarah Jones] 14:02:03", the words on the lines below.
+_BRACKETED_HEADER = re.compile(
+    r"^\s*\[(?P<speaker>[^\[\]\n]{1,60})\]\s+(?P<ts>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
+)
 _FOOTER = re.compile(r"^\s*transcribed by\s+https?://(?:www\.)?otter\.ai/?\s*$", re.IGNORECASE)
 _EVENT = re.compile(r"^\s*\S.{0,80}?\s+(?:started|stopped) transcription\s*$", re.IGNORECASE)
 
 
 def match_header(line: str) -> tuple[str, float | None] | None:
-    """(speaker, start seconds) when `line` is a 'Name  0:03' header, else None."""
-    m = _HEADER.match(line)
+    """(speaker, start seconds) when `line` is a 'Name  0:03' header (or Zoom's
+    '[Name] 14:02:03'), else None."""
+    m = _HEADER.match(line) or _BRACKETED_HEADER.match(line)
     return (m["speaker"].strip(), to_seconds(m["ts"])) if m else None
 
 
