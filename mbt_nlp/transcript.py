@@ -48,7 +48,7 @@ def role_label(label: str) -> str:
     affixed = _AFFIXED.match(norm)
     if affixed:
         aside = affixed["aside"].strip()
-        if aside in DEFAULT_CLINICIAN_LABELS or aside in DEFAULT_CLIENT_LABELS:
+        if aside in ROLE_LABELS:
             return aside
         norm = affixed["name"]
     numbered = _NUMBERED.match(norm)
@@ -78,15 +78,14 @@ class RoleMap:
 
     def role(self, speaker: str) -> str | None:
         """The role of `speaker`, or None when it is unknown (only with a client list)."""
-        norm = normalise_speaker(speaker)
-        labels = {norm, role_label(speaker)}  # "--clinician T" covers "T1:" and "T2:"
+        norm, base = normalise_speaker(speaker), role_label(speaker)
+        labels = {norm, base}  # "--clinician T" covers "T1:" and "T2:"
         if self.clinicians is not None:
             is_clinician = not labels.isdisjoint(self.clinicians)
-        else:
-            is_clinician = (not labels.isdisjoint(DEFAULT_CLINICIAN_LABELS)
-                            or norm.startswith(_CLINICIAN_PREFIXES))
-            if role_label(speaker) in DEFAULT_CLIENT_LABELS:  # "Dr Ann Lee (Client)"
-                is_clinician = False
+        else:  # a client by its aside stays one, even after "Dr": "Dr Ann Lee (Client)"
+            is_clinician = base not in DEFAULT_CLIENT_LABELS and (
+                not labels.isdisjoint(DEFAULT_CLINICIAN_LABELS)
+                or norm.startswith(_CLINICIAN_PREFIXES))
         if is_clinician:
             return CLINICIAN
         if self.clients is None or not labels.isdisjoint(self.clients):

@@ -32,6 +32,7 @@ _ANNOTATION_ID = re.compile(r'ANNOTATION_ID\s*=\s*"([^"]+)"')
 NOTE_TIERS = frozenset({"notes", "note", "comments", "comment", "remarks", "coding", "codes",
                         "annotations", "transcriber notes", "observations"})
 
+
 def _annotation_lines(text: str) -> dict[str, int]:
     lines = {}
     for number, line in enumerate(text.split("\n"), start=1):

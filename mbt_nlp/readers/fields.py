@@ -47,6 +47,6 @@ def resolve_fields(columns: Iterable[str], options: ReadOptions) -> tuple[ReadOp
         if found is not None:
             changes[name] = found
             if found.strip().casefold() != aliases[0]:  # "Speaker" needs no notice
-                    notices.append(f"column {found!r} read as the {aliases[0]} field "
+                notices.append(f"column {found!r} read as the {aliases[0]} field "
                                f"(choose another with {_OPTION[name]})")
     return (replace(options, **changes) if changes else options), notices

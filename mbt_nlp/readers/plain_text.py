@@ -38,7 +38,8 @@ from mbt_nlp.transcript import (
 # A time at the end of a turn: f4transkript and MAXQDA close each turn with the time it
 # ends ("... last met? #00:00:07-3#", tenths after the dash); others write "(00:00:07)".
 _TRAILING_CLOCK = re.compile(
-    rf"\s*(?P<open>[#\[(])(?P<clock>{CLOCK})(?:-(?P<tenths>\d))?[#\])]\s*$")
+    rf"(?P<open>[#\[(])(?P<clock>{CLOCK})(?:-(?P<tenths>\d))?[#\])]$")
+_STAMP_CHARS = 24  # the longest such stamp, "[00:00:07.123]": searched for in the tail only
 # What a meeting tool writes about itself, not a speaker: Google Meet closes its
 # transcripts with "Meeting ended after 00:50:12 👋".
 _SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
@@ -90,10 +91,11 @@ def _header_end(lines: list[tuple[int, str]]) -> int:
 def _take_closing_time(turn: Turn) -> None:
     """A time stamp closing the turn leaves its words: f4's "#00:00:07-3#" is the turn's
     end; a bracketed one may be its start or its end, so it is kept in meta as written."""
-    stamp = _TRAILING_CLOCK.search(turn.text)
-    if stamp is None or stamp.start() == 0:
+    text = turn.text.rstrip()
+    stamp = _TRAILING_CLOCK.search(text, max(0, len(text) - _STAMP_CHARS))
+    if stamp is None or not text[:stamp.start()].strip():
         return
-    turn.text = turn.text[:stamp.start()]
+    turn.text = text[:stamp.start()].rstrip()
     end = to_seconds(stamp["clock"])
     if stamp["open"] == "#" and end is not None:
         turn.end = end + int(stamp["tenths"] or 0) / 10
@@ -186,8 +188,6 @@ def transcript_from_lines(
                 source, preamble[0][0],
             )
         raise InputError("no speaker-labelled turns found", source)
-    for turn in turns:
-        _take_closing_time(turn)
     meta = preamble_meta(preamble, source)
     if system:
         meta["system"] = system
@@ -200,6 +200,7 @@ def transcript_from_lines(
         meta.update({key: value for key, value in fields.items() if key not in meta})
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
+        _take_closing_time(turn)
     return Transcript(source, turns, meta=meta, notices=notices + preamble_notice(meta))
 
 

@@ -89,9 +89,7 @@ def _named_role(value: object) -> str | None:
     that mean one ('Therapist', 'counsellor', 'patient', 'T'); None for anything else."""
     if not isinstance(value, str):
         return None
-    label = role_label(value)
-    if label in (CLIENT, CLINICIAN):
-        return label
+    label = role_label(value)  # the default labels hold "client" and "clinician" too
     if label in DEFAULT_CLINICIAN_LABELS:
         return CLINICIAN
     return CLIENT if label in DEFAULT_CLIENT_LABELS else None
