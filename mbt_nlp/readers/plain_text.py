@@ -64,7 +64,17 @@ def _without_line_numbers(lines: list[tuple[int, str]]) -> list[tuple[int, str]]
 
 
 # A line of a research transcript's header block: "Participant ID: P07", "Interviewer: SJ".
-_HEADER_FIELD = re.compile(r"^\s*(?P<key>[^\W\d][\w .'/-]{0,30}?)\s*:\s*(?P<value>.{0,60}?)\s*$")
+_HEADER_FIELD = re.compile(r"^\s*(?P<key>[^\W\d][\w .'/-]{0,30}?)\s*:(?P<value>.*)$")
+_HEADER_VALUE_CHARS = 60
+
+
+def _header_field(text: str) -> tuple[str, str] | None:
+    """(key, value) of a header line: a short key, a colon and a short value."""
+    field = _HEADER_FIELD.match(text)
+    if field is None:
+        return None
+    value = field["value"].strip()
+    return (field["key"], value) if len(value) <= _HEADER_VALUE_CHARS else None
 
 
 def _header_end(lines: list[tuple[int, str]]) -> int:
@@ -79,10 +89,10 @@ def _header_end(lines: list[tuple[int, str]]) -> int:
         return 0
     keys = set()
     for _, text in lines[start:end]:
-        field = _HEADER_FIELD.match(text)
+        field = _header_field(text)
         if field is None:
             return 0
-        keys.add(normalise_speaker(field["key"]))
+        keys.add(normalise_speaker(field[0]))
     later = {normalise_speaker(opened[0]) for _, text in lines[end:]
              if (opened := match_speaker_line(text.strip())) is not None}
     return end if later and not later & keys else 0
@@ -106,9 +116,9 @@ def _take_closing_time(turn: Turn) -> None:
 def _header_fields(lines: list[tuple[int, str]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for _, text in lines:
-        field = _HEADER_FIELD.match(text)
+        field = _header_field(text)
         if field is not None:
-            fields.setdefault(field["key"].strip().casefold(), field["value"])
+            fields.setdefault(field[0].strip().casefold(), field[1])
     return fields
 
 
