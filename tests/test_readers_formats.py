@@ -443,7 +443,7 @@ def test_xlsx_errors_name_the_sheet_row(tmp_path):
     path = _xlsx(tmp_path, [["speaker", "text", "turn"], ["T", "hi", 1], ["C", "yo", "two"]])
     error = one_error(path)
     assert error.line == 3 and "'turn'" in error.message
-    path = _xlsx(tmp_path, [["who", "text"], ["T", "hi"]])
+    path = _xlsx(tmp_path, [["voice", "text"], ["T", "hi"]])
     error = one_error(path)
     assert error.line == 2 and "--speaker-field" in error.message
     path = _xlsx(tmp_path, [["speaker", "text"], ["T", "hi", "stray"]])
@@ -893,3 +893,147 @@ def test_markdown_bold_labels(tmp_path, label):
     turns = list(read_transcript(write(tmp_path, "t.md", text)))
     assert [(t.speaker, t.role, t.text) for t in turns] == [
         ("Therapist", "clinician", "How was it?"), ("Client", "client", "Fine.")]
+
+
+# --- Grids: title rows, no header row, Word tables (readers/grid.py) ---------------------
+
+def _docx(tmp_path: Path, paragraphs: list[str], tables: list[list[list[str]]]) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    for grid in tables:
+        table = document.add_table(rows=len(grid), cols=len(grid[0]))
+        for row, values in zip(table.rows, grid, strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+    path = tmp_path / "t.docx"
+    document.save(str(path))
+    return path
+
+
+def test_title_rows_above_a_csv_header_are_meta(tmp_path):
+    path = write(tmp_path, "t.csv", "Participant 07 - session 3,,\nTranscribed 12/03,,\n,,\n"
+                                    "Line,Speaker,Text\n1,T,How was it?\n2,C,Rough.\n")
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text, t.line) for t in transcript] == [
+        ("T", "How was it?", 5), ("C", "Rough.", 6)]
+    assert transcript.meta["title"] == ["Participant 07 - session 3", "Transcribed 12/03"]
+    assert transcript.notices == [
+        "kept 2 row(s) above the header as the file's title (meta), not as turns"]
+
+
+def test_a_tsv_with_no_header_row_is_read_by_its_columns(tmp_path):
+    path = write(tmp_path, "t.tsv", "00:00:03\tT\tHow have things been?\n"
+                                    "00:00:09\tC\tPretty rough, to be honest.\n"
+                                    "00:00:15\tT\tRough how?\n")
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.role, t.text, t.line) for t in transcript] == [
+        ("T", "clinician", "How have things been?", 1),
+        ("C", "client", "Pretty rough, to be honest.", 2),
+        ("T", "clinician", "Rough how?", 3)]
+    assert transcript.turns[0].meta == {"column_1": "00:00:03"}
+    assert transcript.notices == [
+        "no header row: column 2 read as the speaker and column 3 as the words"]
+
+
+@pytest.mark.parametrize("content", [
+    # A header we cannot name: its first cell is not a recurring label, so it is no turn.
+    "Who,What was said\nT,How was it?\nC,Rough going.\nT,Rough how?\n",
+    # Ids are not speakers.
+    "1,How was it?\n2,Rough going.\n3,Rough how?\n",
+    # Labels but no words.
+    "T,1\nC,2\nT,3\n",
+], ids=["unnamed-header", "ids", "no-words"])
+def test_a_grid_without_a_clear_layout_is_the_usual_error(tmp_path, content):
+    error = one_error(write(tmp_path, "t.csv", content))
+    assert "--text-field" in error.message and error.line == 2
+
+
+def test_xlsx_title_rows_and_a_transcript_on_a_later_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    info = workbook.active
+    info.title = "Info"
+    info.append(["Participant", "P07"])
+    sheet = workbook.create_sheet("Transcript")
+    for row in [["Session 4", None], [None, None], ["Speaker", "Text"], ["T", "How was it?"],
+                ["C", "Rough."]]:
+        sheet.append(row)
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text, t.line) for t in transcript] == [
+        ("T", "How was it?", 4), ("C", "Rough.", 5)]
+    assert transcript.meta["title"] == ["Session 4"]
+    assert transcript.notices[-2:] == [
+        "read sheet 'Transcript': the sheet(s) before it hold no transcript",
+        "only sheet 'Transcript' was read; other sheet(s) with content: Info"]
+
+
+def test_a_word_table_under_a_title_is_the_transcript(tmp_path):
+    path = _docx(tmp_path, ["Transcript: participant 07"],
+                 [[["Speaker", "Text"], ["Therapist", "How was it?"], ["Client", "Rough."]]])
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.role, t.text, t.line) for t in transcript] == [
+        ("Therapist", "clinician", "How was it?", 2), ("Client", "client", "Rough.", 3)]
+    assert transcript.meta["title"] == ["Transcript: participant 07"]
+    assert "table" in transcript.notices[0]
+
+
+def test_a_headerless_word_table_of_time_speaker_words(tmp_path):
+    path = _docx(tmp_path, [], [[["00:00:03", "T", "How was the week?"],
+                                 ["00:00:09", "C", "Rough, to be honest."],
+                                 ["00:00:15", "T", "Rough in what way?"]]])
+    assert [(t.speaker, t.text, t.line) for t in read_transcript(path)] == [
+        ("T", "How was the week?", 1), ("C", "Rough, to be honest.", 2),
+        ("T", "Rough in what way?", 3)]
+
+
+def test_paragraph_turns_win_over_a_table(tmp_path):
+    path = _docx(tmp_path, ["T: How was it?", "C: Rough."],
+                 [[["Speaker", "Text"], ["X", "not read"], ["Y", "not read"]]])
+    transcript = read_transcript(path)
+    assert [t.text for t in transcript] == ["How was it?", "Rough."]
+    assert transcript.notices[-1] == "the document also has tables; their text was not read"
+
+
+def test_a_word_table_that_is_no_transcript_is_one_error(tmp_path):
+    path = _docx(tmp_path, [], [[["Name", "Age"], ["Ann", "34"], ["Bob", "51"]]])
+    assert "laid out as a transcript" in one_error(path).message
+
+
+def test_name_and_role_columns(tmp_path):
+    path = write(tmp_path, "t.csv", "Name,Role,Text\nSarah,Therapist,How was it?\n"
+                                    "Maria,Client,Rough.\n")
+    assert [(t.speaker, t.role) for t in read_transcript(path)] == [
+        ("Sarah", "clinician"), ("Maria", "client")]
+
+
+# --- Label grammar: dashes and time ranges ----------------------------------------------
+
+def test_a_spaced_dash_after_a_role_label_opens_a_turn(tmp_path):
+    path = write(tmp_path, "t.txt", "Therapist - How was it?\nClient - Rough. So - I went "
+                                    "home.\nSo - then what?\nTherapist - Go on.\n")
+    assert [(t.speaker, t.text) for t in read_transcript(path)] == [
+        ("Therapist", "How was it?"),
+        ("Client", "Rough. So - I went home. So - then what?"),
+        ("Therapist", "Go on.")]
+
+
+def test_whisper_time_ranges_before_a_speaker_label(tmp_path):
+    path = write(tmp_path, "t.txt", "[00:00:03.120 --> 00:00:08.000] SPEAKER_00: How was it?\n"
+                                    "[00:00:09.120 --> 00:00:14.000] SPEAKER_01: Rough.\n")
+    transcript = read_transcript(path, options=clinician("SPEAKER_00"))
+    assert [(t.speaker, t.text, t.start) for t in transcript] == [
+        ("SPEAKER_00", "How was it?", 3.12), ("SPEAKER_01", "Rough.", 9.12)]
+
+
+def test_an_srt_cue_of_two_speakers_is_split_at_its_dashes(tmp_path):
+    path = write(tmp_path, "t.srt", "1\n00:00:03,000 --> 00:00:08,000\n- T: How was it?\n"
+                                    "- C: Rough.\n\n2\n00:00:09,000 --> 00:00:12,000\n"
+                                    "- I mean - really rough.\n")
+    assert [(t.speaker, t.text) for t in read_transcript(path)] == [
+        ("T", "How was it?"), ("C", "Rough. - I mean - really rough.")]

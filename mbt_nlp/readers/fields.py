@@ -20,7 +20,8 @@ from mbt_nlp.readers.options import ReadOptions
 ALIASES: dict[str, tuple[str, ...]] = {
     "text_field": ("text", "utterance", "utterance_text", "transcript", "content", "message",
                    "turn_text", "speech"),
-    "speaker_field": ("speaker", "interlocutor", "speaker_name", "speaker_label"),
+    "speaker_field": ("speaker", "interlocutor", "speaker_name", "speaker_label", "speaker_id",
+                      "name", "participant", "who"),
     "session_field": ("session", "session_id", "transcript_id", "conversation_id",
                       "dialogue_id", "dialog_id"),
     "turn_field": ("turn", "turn_id", "turn_index", "utterance_id"),

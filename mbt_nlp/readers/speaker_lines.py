@@ -3,8 +3,9 @@ reader shares (plain text, DOCX paragraphs, caption cues).
 
 `T: ...`, `Therapist: ...`, `[00:01:02] Client: ...`, `SPEAKER 1: ...`, `Dr. Smith:`,
 display names (`Maria Lopez (she/her):`, `Maria's iPhone:`), Markdown bold labels, a tab
-instead of the colon, a role label alone on its line. A sentence with a colon in it
-("So I told her: no") is not a label: a label's words are capitalised.
+or (after a role label) a spaced dash instead of the colon, a role label alone on its
+line. A sentence with a colon in it ("So I told her: no") is not a label: a label's
+words are capitalised.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ _NAME = r"(?:[^\W\d_][\w'\-]*|\d+)(?:\s+(?:[^\W\d_][\w'\-]*|\d+)){0,3}"
 # Not a clock: "(00:01:02)" is the turn's time, matched below.
 _AFFIX = r"(?P<affix>\s*\((?!\s*\d)[^()\n:]{1,40}\))?"
 # A colon followed by two digits is a clock time ("Jane Doe  0:03"), not a label's colon.
+# The time may be a range, as Whisper with speaker labels writes it:
+# "[00:00:03.120 --> 00:00:08.000] SPEAKER_00: ..." (the turn starts at the first).
 _SPEAKER_LINE = re.compile(
-    rf"^\s*(?:[\[(]?{_TIMESTAMP}[\])]?\s*[-–]?\s*)?"
+    rf"^\s*(?:[\[(]?{_TIMESTAMP}(?:\s*(?:-->|[-–])\s*{CLOCK})?[\])]?\s*[-–]?\s*)?"
     rf"(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\s*"
     rf"(?:[\[(]{_TIMESTAMP.replace('ts', 'ts2')}[\])]\s*)?"
     r":(?!\d{2}\b)\s*(?P<text>.*)$"
@@ -37,6 +40,9 @@ _LOWER_LABEL = re.compile(
 # "Th<TAB>How was it?", "00:00:03<TAB>Therapist<TAB>How was it?".
 _TAB_LINE = re.compile(
     rf"^\s*(?:{_TIMESTAMP}\t+)?(?P<speaker>(?:{_TITLE})?{_NAME}){_AFFIX}\t+(?P<text>.*)$")
+# A spaced dash instead of the colon, after a role label only ("Therapist - How was it?"):
+# after any word it would split sentences ("So - I went").
+_DASH_LINE = re.compile(r"^\s*(?P<speaker>[^\W\d_][\w ]{0,24}?)\s+[-–—]\s+(?P<text>\S.*)$")
 _BARE_LABEL_CHARS = 20
 # Markdown bold around a label, as notes apps and pasted documents keep it:
 # "**Therapist:** How was it?" or "**Therapist**: How was it?".
@@ -77,6 +83,8 @@ def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
     elif (m := _TAB_LINE.match(line)) is not None and _capitalised(m["speaker"]):
         speaker = (m["speaker"] + (m["affix"] or "")).strip()
         text, ts = m["text"], m["ts"]
+    elif (m := _DASH_LINE.match(line)) is not None and _is_role_label(m["speaker"]):
+        speaker, text, ts = m["speaker"], m["text"], None
     elif _is_bare_role_label(line):
         speaker, text, ts = line.strip(), "", None
     else:
@@ -90,8 +98,13 @@ def match_speaker_line(line: str) -> tuple[str, str, float | None] | None:
 
 def _is_bare_role_label(line: str) -> bool:
     """A role label alone on its line, the words below it ("THERAPIST", "Client 2"):
-    only the usual role labels, in capitals or title case, so that "Okay" or "Sarah" on
-    a line of their own stay words."""
+    only the usual role labels, so that "Okay" or "Sarah" on a line of their own stay
+    words."""
     label = line.strip()
-    return (0 < len(label) <= _BARE_LABEL_CHARS and (label.isupper() or label.istitle())
-            and role_label(label) in ROLE_LABELS)
+    return 0 < len(label) <= _BARE_LABEL_CHARS and _is_role_label(label)
+
+
+def _is_role_label(label: str) -> bool:
+    """One of the usual role labels, in capitals or title case ("T", "Therapist",
+    "CLIENT 2"), not a word of a sentence."""
+    return (label.isupper() or label.istitle()) and role_label(label) in ROLE_LABELS

@@ -4,7 +4,8 @@ A small parser of our own rather than webvtt-py: we need the source line of
 every cue for traceable output, and our own decoding (BOM, UTF-16, cp1252).
 Consecutive cues of the same speaker form one turn (a turn is everything one
 speaker says before the other speaks); a cue with no speaker continues the
-turn above. Timestamps are kept as seconds.
+turn above. A cue of two speakers, each line opening with a dash, is read as
+two parts. Timestamps are kept as seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _TIMING = re.compile(rf"^\s*(?P<start>{_TIME})\s*-->\s*(?P<end>{_TIME})")
 # file of stray "<v x" fragments is read in linear time (it took seconds per 100 KB).
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+(?P<name>[^<>\n]{1,200})>")
 _TAG = re.compile(r"</?[a-zA-Z][^<>\n]{0,200}>")
+_DIALOGUE_DASH = re.compile(r"^[-–]\s+")
 
 
 def _seconds(value: str) -> float:
@@ -61,6 +63,20 @@ def _cues(lines: list[str], source: str) -> list[tuple[int, float, float, list[s
     return cues
 
 
+def _speaker_parts(lines: list[str]) -> list[list[str]]:
+    """A cue's lines by speaker: subtitles show two speakers in one cue as lines opening
+    with a dash ("- T: How was it?" / "- C: Rough."). Without such lines, the cue whole."""
+    if sum(bool(_DIALOGUE_DASH.match(line)) for line in lines) < 2:
+        return [lines]
+    parts: list[list[str]] = []
+    for line in lines:
+        dash = _DIALOGUE_DASH.match(line)
+        if dash or not parts:
+            parts.append([])
+        parts[-1].append(line[dash.end():] if dash else line)
+    return parts
+
+
 def read_subtitles(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
     lines = read_text(path).split("\n")
@@ -72,32 +88,31 @@ def read_subtitles(path: str | Path, options: ReadOptions) -> Transcript:
         raise InputError("no cues with timings ('00:00:01.000 --> 00:00:02.000') found", source)
     session = Path(path).stem
     turns: list[Turn] = []
-    for timing_line, start, end, text_lines in cues:
-        raw = " ".join(text_lines)
-        speaker = None
-        voice = _VOICE.search(raw)
-        if voice:
-            speaker = voice["name"].strip()
-        text = _TAG.sub("", raw).strip()
-        if speaker is None:
-            opened = match_speaker_line(text)
-            if opened:
+    for timing_line, start, end, cue_lines in cues:
+        for text_lines in _speaker_parts(cue_lines):
+            raw = " ".join(text_lines)
+            speaker = None
+            voice = _VOICE.search(raw)
+            if voice:
+                speaker = voice["name"].strip()
+            text = _TAG.sub("", raw).strip()
+            if speaker is None and (opened := match_speaker_line(text)):
                 speaker, text, _ = opened
-        if not text:
-            continue  # an empty cue has no words to lose
-        if speaker is None or (
-            turns and normalise_speaker(turns[-1].speaker) == normalise_speaker(speaker)
-        ):
-            if not turns:
-                raise InputError("first cue has no speaker (<v Name> or 'Name:')", source,
-                                 timing_line)
-            turns[-1].text = f"{turns[-1].text} {text.strip()}"
-            turns[-1].end = end
-            continue
-        role = assign_role(options.roles, speaker, source, timing_line)
-        turns.append(Turn(session=session, index=len(turns), speaker=speaker, role=role,
-                          text=text.strip(), source=source, line=timing_line,
-                          start=start, end=end))
+            if not text:
+                continue  # an empty cue has no words to lose
+            if speaker is None or (
+                turns and normalise_speaker(turns[-1].speaker) == normalise_speaker(speaker)
+            ):
+                if not turns:
+                    raise InputError("first cue has no speaker (<v Name> or 'Name:')",
+                                     source, timing_line)
+                turns[-1].text = f"{turns[-1].text} {text.strip()}"
+                turns[-1].end = end
+                continue
+            role = assign_role(options.roles, speaker, source, timing_line)
+            turns.append(Turn(session=session, index=len(turns), speaker=speaker, role=role,
+                              text=text.strip(), source=source, line=timing_line,
+                              start=start, end=end))
     for turn in turns:
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
     return Transcript(source, turns)
