@@ -415,6 +415,10 @@ def train(
                    "elsewhere, or add --into-package to rebuild the bundled one", code=2)
     if output.exists() and any(output.iterdir()) and not force:
         raise fail(f"{output}: exists; use --force to overwrite", code=2)
+    try:  # before training, not after a minute of it
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise fail(f"{output}: cannot make its folder ({err.strerror or err})", code=2) from None
     if codebook is not None:
         _train_own_codes(annotations, codebook, output, base_model, seed)
         return

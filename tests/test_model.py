@@ -234,6 +234,21 @@ def test_train_warns_on_tiny_one_session_data(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_train_makes_the_output_folder_or_says_why_not(tmp_path):
+    from mbt_nlp.cli.main import app
+    from typer.testing import CliRunner
+
+    one = sorted((WRITTEN / "w1").glob("*_s01.jsonl"))
+    nested = tmp_path / "runs" / "fold1" / "m"
+    result = CliRunner().invoke(app, ["train", *map(str, one), "-o", str(nested)])
+    assert result.exit_code == 0 and (nested / "config.cfg").is_file()
+    (tmp_path / "a_file").write_text("x")
+    result = CliRunner().invoke(app, ["train", *map(str, one), "-o",
+                                      str(tmp_path / "a_file" / "m")])
+    assert result.exit_code == 2 and "cannot make its folder" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_evaluate_scores_a_given_model_without_training(small_model, tmp_path):
     import json as json_lib
 
