@@ -1037,3 +1037,60 @@ def test_an_srt_cue_of_two_speakers_is_split_at_its_dashes(tmp_path):
                                     "- I mean - really rough.\n")
     assert [(t.speaker, t.text) for t in read_transcript(path)] == [
         ("T", "How was it?"), ("C", "Rough. - I mean - really rough.")]
+
+
+# --- Cloud speech-to-text JSON (readers/speech_services.py) ------------------------------
+
+def _aws_items(with_labels: bool) -> dict:
+    items, segments = [], []
+    for speaker, words, start in (("spk_0", ["How", "was", "it"], 1.0),
+                                  ("spk_1", ["Rough", "honestly"], 10.0)):
+        timed = [{"start_time": f"{start + i:.3f}", "end_time": f"{start + i + 0.5:.3f}",
+                  "speaker_label": speaker} for i in range(len(words))]
+        segments.append({"speaker_label": speaker, "start_time": timed[0]["start_time"],
+                         "end_time": timed[-1]["end_time"], "items": timed})
+        for word, time in zip(words, timed, strict=True):
+            item = {"start_time": time["start_time"], "end_time": time["end_time"],
+                    "type": "pronunciation", "alternatives": [{"content": word}]}
+            items.append({**item, "speaker_label": speaker} if with_labels else item)
+        items.append({"type": "punctuation", "alternatives": [{"content": "?" if
+                                                               speaker == "spk_0" else "."}]})
+    results = {"transcripts": [{"transcript": "..."}], "items": items}
+    if with_labels:
+        results["speaker_labels"] = {"speakers": 2, "segments": segments}
+    return {"jobName": "s", "status": "COMPLETED", "results": results}
+
+
+def test_older_aws_items_take_their_speaker_from_the_segments(tmp_path):
+    data = _aws_items(with_labels=True)
+    for item in data["results"]["items"]:
+        item.pop("speaker_label", None)  # older exports: speakers only in speaker_labels
+    transcript = read_transcript(write(tmp_path, "t.json", json.dumps(data)),
+                                 options=clinician("spk_0"))
+    assert [(t.speaker, t.text, t.start, t.end) for t in transcript] == [
+        ("spk_0", "How was it?", 1.0, 3.5), ("spk_1", "Rough honestly.", 10.0, 11.5)]
+    assert transcript.notices[0].startswith("read as Amazon Transcribe JSON")
+
+
+@pytest.mark.parametrize(("data", "service"), [
+    (_aws_items(with_labels=False), "Amazon Transcribe"),
+    ({"results": {"channels": [{"alternatives": [{"transcript": "hi there", "words": [
+        {"word": "hi", "start": 0.1, "end": 0.3}]}]}]}}, "Deepgram"),
+    ({"results": [{"alternatives": [{"transcript": "hi", "words": [
+        {"word": "hi", "startTime": "0.1s", "endTime": "0.3s"}]}]}]}, "Google Speech-to-Text"),
+    ({"results": [{"type": "word", "start_time": 0.1, "end_time": 0.3,
+                   "alternatives": [{"content": "hi"}]}]}, "Speechmatics"),
+    ({"recognizedPhrases": [{"offsetInTicks": 0, "nBest": [{"display": "Hi."}]}]},
+     "Azure Speech"),
+], ids=["aws", "deepgram", "google", "speechmatics", "azure"])
+def test_speech_service_json_without_speakers_asks_for_diarisation(tmp_path, data, service):
+    error = one_error(write(tmp_path, "t.json", json.dumps(data)))
+    assert service in error.message and "diarisation" in error.message
+
+
+def test_json_records_that_only_look_like_a_service_are_read_as_records(tmp_path):
+    # A "results" list of turns is our records, not Speechmatics (no word/punctuation type).
+    path = write(tmp_path, "t.json", json.dumps({"results": [
+        {"speaker": "T", "text": "How was it?"}, {"speaker": "C", "text": "Rough."}]}))
+    assert [(t.speaker, t.text) for t in read_transcript(path)] == [
+        ("T", "How was it?"), ("C", "Rough.")]

@@ -16,6 +16,7 @@ from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.fields import resolve_fields
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
+from mbt_nlp.readers.speech_services import service_segments
 from mbt_nlp.readers.whisper import is_whisper, whisper_transcript
 from mbt_nlp.transcript import Transcript
 
@@ -100,6 +101,17 @@ def read_json(path: str | Path, options: ReadOptions) -> Transcript:
         raise InputError(TOO_LONG, source) from None
     if options.records_key is None and is_whisper(data):
         return whisper_transcript(data, source, Path(path).stem, options)
+    if options.records_key is None and (service := service_segments(data)) is not None:
+        name, segments = service
+        if not segments:
+            raise InputError(f"{name} JSON without speakers: transcribe with speaker "
+                             "diarisation (speaker labels) on, so that client and clinician "
+                             "turns can be told apart", source)
+        transcript = whisper_transcript({"segments": segments}, source, Path(path).stem,
+                                        options)
+        transcript.notices.insert(0, f"read as {name} JSON: each run of one speaker's words "
+                                     "is a turn (a turn's record is its run's number)")
+        return transcript
     records, notices = _find_records(data, options.records_key, source)
     if records and isinstance(records[0], dict):
         options, named = resolve_fields(records[0], options)
