@@ -146,3 +146,11 @@ def test_a_body_that_went_tight_reports_nobody(nlp):
 def test_a_negation_stops_at_the_next_clause(nlp, text, negated):
     reasons = {c["reason"] for c in nlp(text)._.mbt_cancelled}
     assert ("negated" in reasons) == negated
+
+
+def test_it_is_like_compares_and_reports_nobody(nlp):
+    # "it's like ..." once made the client's own relief someone else's words.
+    doc = nlp("I did it with the blade and honestly it's like everything goes still.")
+    assert "ACT_AS_RELIEF" in {s.label_ for s in doc.spans["mbt"]}
+    assert "reported" in {c["reason"] for c in nlp(
+        "And I cut, and she was like, it all went quiet for you then.")._.mbt_cancelled}

@@ -141,3 +141,46 @@ def test_a_hedged_verdict_about_another_is_set_aside(nlp):
     assert "GLOBAL_JUDGEMENT" not in labels(doc)
     assert [c["reason"] for c in doc._.mbt_cancelled if c["label"] == "GLOBAL_JUDGEMENT"] == [
         "hedged"]
+
+
+# Relief told as what a drastic act did: the phrase marks a mode only in a turn that names
+# such an act, often sentences away from it (rule te.relief_from_act, needs_in_turn).
+@pytest.mark.parametrize("text", [
+    "I, um, I scratched my arm until it bled and then, like, then I could finally breathe "
+    "again.",
+    "Honestly the- the cutting is what gets me through.",
+    "I took, um, I took a bunch of pills, just to- to make it stop for a bit.",
+    "I punched the wall. I had to. Otherwise I would've exploded.",
+    "So I had the blade in my bag. I went in the toilets. And after that it all went quiet.",
+])
+def test_relief_from_a_drastic_act(nlp, text):
+    assert "ACT_AS_RELIEF" in labels(nlp(text))
+
+
+@pytest.mark.parametrize("text", [
+    # The same relief with no drastic act in the turn.
+    "The exam finished at four and then I could finally breathe again.",
+    "I went for a run and after that it all went quiet in my head.",
+    "The kids went to bed and the house went quiet.",
+    # A drastic act with no relief told.
+    "I cut myself on Tuesday and my mum drove me to A&E.",
+    # The client's doubt sets it aside.
+    "Maybe the cutting is what gets me through, I don't know.",
+])
+def test_relief_without_its_act_or_with_doubt_is_no_marker(nlp, text):
+    assert "ACT_AS_RELIEF" not in labels(nlp(text))
+
+
+def test_needs_in_turn_is_checked_on_load_and_kept_when_saved(tmp_path):
+    from mbt_nlp.errors import ResourceError
+    from mbt_nlp.pipeline.rules import RuleSet
+
+    rule = {"id": "te.x", "label": "RELIEF", "family": "teleological", "reason": "r",
+            "patterns": ["went quiet"], "needs_in_turn": "@acts|blade"}
+    ruleset = RuleSet.from_dict({"rules": [rule], "lexicons": {"acts": ["pills"]}}, "r.json")
+    saved = RuleSet.from_dict(ruleset.to_dict(), "saved.json")
+    assert saved.rules[0].needs_in_turn == "@acts|blade" and saved.lexicons["acts"] == ["pills"]
+    with pytest.raises(ResourceError, match="unknown lexicon"):
+        RuleSet.from_dict({"rules": [{**rule, "needs_in_turn": "@nope"}]}, "r.json")
+    with pytest.raises(ResourceError, match="needs_in_turn"):
+        RuleSet.from_dict({"rules": [{**rule, "needs_in_turn": 3}]}, "r.json")

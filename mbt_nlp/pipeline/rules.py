@@ -30,7 +30,8 @@ _GAP = re.compile(r"^~([1-9])$")
 _SENTENCE_END = [".", "!", "?", ";", "...", "…"]
 
 RULE_REQUIRED = {"id", "label", "family", "reason", "patterns"}
-RULE_OPTIONAL = {"weight", "not_followed_by", "not_preceded_by", "at_clause_end"}
+RULE_OPTIONAL = {"weight", "not_followed_by", "not_preceded_by", "at_clause_end",
+                 "needs_in_turn"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class Rule:
     not_followed_by: frozenset[str] = field(default_factory=frozenset)
     not_preceded_by: frozenset[str] = field(default_factory=frozenset)
     at_clause_end: bool = False
+    # Words (`a|@lexicon`) of which one must occur somewhere in the turn: for a phrase that
+    # marks a mode only beside something said elsewhere in the turn, often sentences away
+    # ("...and then I could breathe again" in a turn that tells of a blade or pills).
+    needs_in_turn: str = ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str | Path) -> Rule:
@@ -63,6 +68,10 @@ class Rule:
             isinstance(p, str) and p.strip() for p in patterns
         ):
             raise ResourceError(f"{what}: patterns must be a non-empty list of strings", source)
+        needs = data.get("needs_in_turn", "")
+        if not isinstance(needs, str) or (needs and not needs.strip()):
+            raise ResourceError(f"{what}: needs_in_turn must be words like 'a|b|@lexicon'",
+                                source)
         weight = data.get("weight", 1.0)
         if not isinstance(weight, (int, float)) or not 0 < weight <= 1:
             raise ResourceError(f"{what}: weight must be in (0, 1]", source)
@@ -76,6 +85,7 @@ class Rule:
             not_followed_by=frozenset(data.get("not_followed_by", [])),
             not_preceded_by=frozenset(data.get("not_preceded_by", [])),
             at_clause_end=bool(data.get("at_clause_end", False)),
+            needs_in_turn=needs.strip(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +93,8 @@ class Rule:
         data["patterns"] = list(self.patterns)
         data["not_followed_by"] = sorted(self.not_followed_by)
         data["not_preceded_by"] = sorted(self.not_preceded_by)
+        if not self.needs_in_turn:
+            del data["needs_in_turn"]
         return data
 
 
@@ -98,6 +110,11 @@ def _words(spec: str, lexicons: Mapping[str, list[str]], where: str) -> list[str
     if not words:
         raise ResourceError(f"{where}: empty token item {spec!r}")
     return sorted(set(words))
+
+
+def turn_words(rule: Rule, lexicons: Mapping[str, list[str]]) -> frozenset[str]:
+    """The words of a rule's `needs_in_turn`, one of which the turn must hold."""
+    return frozenset(_words(rule.needs_in_turn, lexicons, f"rule {rule.id!r} needs_in_turn"))
 
 
 def compile_pattern(
@@ -153,16 +170,17 @@ class RuleSet:
             if rule.id in seen:
                 raise ResourceError(f"duplicate rule id {rule.id!r}", source)
             seen.add(rule.id)
-            for i, pattern in enumerate(rule.patterns):
-                try:
+            try:
+                for i, pattern in enumerate(rule.patterns):
                     compile_pattern(pattern, lexicons, f"rule {rule.id!r} pattern {i}")
-                except ResourceError as err:
-                    raise ResourceError(err.message, source) from None
+                if rule.needs_in_turn:
+                    turn_words(rule, lexicons)
+            except ResourceError as err:
+                raise ResourceError(err.message, source) from None
         used = {
             part[1:]
             for rule in rules
-            for pattern in rule.patterns
-            for item in pattern.split()
+            for item in [*(i for p in rule.patterns for i in p.split()), rule.needs_in_turn]
             for part in item.rstrip("?").lstrip("^").split("|")
             if part.startswith("@")
         }

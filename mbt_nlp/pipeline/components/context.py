@@ -34,7 +34,7 @@ _REQUIRED = {
     "hedge_exempt_labels", "fillers", "artefacts",
 }  # fmt: skip
 # Optional: a saved model from before a key existed still loads (without its effect).
-_OPTIONAL = {"question_tags", "question_openers", "negation_stops"}
+_OPTIONAL = {"question_tags", "question_openers", "negation_stops", "simile_subjects"}
 REASONS = ("filler", "interjection", "reported", "quoted", "question", "negated", "hedged")
 
 
@@ -133,6 +133,7 @@ class ContextQualifier:
         self.negations = frozenset(c["negation_cues"])
         self.negation_stops = frozenset(c.get("negation_stops", []))
         self.self_subjects = frozenset(c["self_subjects"])
+        self.simile_subjects = frozenset(c.get("simile_subjects", []))
         self.quotes = "".join(c["quote_chars"])
         self.question_tags = frozenset(c.get("question_tags", []))
         self.question_openers = frozenset(c.get("question_openers", []))
@@ -166,6 +167,8 @@ class ContextQualifier:
                                               s_start, span.start):
                 # "she said ..." reports another's words; "I could tell ..." is the client's own.
                 subject = {t.lower_ for t in doc[max(s_start, start - 2): start]}
+                if doc[end - 1].lower_ == "like" and subject & self.simile_subjects:
+                    continue  # "it's like everything goes still" compares; no one speaks
                 if end <= span.start and not subject & self.self_subjects:
                     return "reported"
         if family in self.cancel["quoted"]:

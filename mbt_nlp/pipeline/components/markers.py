@@ -15,7 +15,7 @@ from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.pattern_index import PatternIndex
 from mbt_nlp.pipeline.resources import lexicon_set
-from mbt_nlp.pipeline.rules import Rule, RuleSet, compile_pattern
+from mbt_nlp.pipeline.rules import Rule, RuleSet, compile_pattern, turn_words
 
 RULES_FILE = "rules.json"
 # Words that can open a new clause right after a finality phrase ("it just is, and...").
@@ -52,6 +52,8 @@ class MarkerMatcher(ErrorHandling):
         # Each pattern is tried only where its anchor word occurs (see pattern_index): one
         # pass over the Doc's words instead of one spaCy Matcher walk per pattern.
         self.index = PatternIndex(lexicon_set("stopword"))
+        self.turn_needs = {rule.id: turn_words(rule, ruleset.lexicons)
+                           for rule in ruleset.rules if rule.needs_in_turn}
         for rule in ruleset.rules:
             for pattern in rule.patterns:
                 self.index.add(rule.id, compile_pattern(pattern, ruleset.lexicons, rule.id))
@@ -80,8 +82,15 @@ class MarkerMatcher(ErrorHandling):
 
     def find(self, doc: Doc) -> list[Span]:
         spans = []
+        words: frozenset[str] | None = None  # the turn's words, made only when a rule needs them
         for rule_id, start, end in self.matches(doc):
             rule = self.rules[rule_id]
+            needs = self.turn_needs.get(rule_id)
+            if needs is not None:
+                if words is None:
+                    words = frozenset(token_view(doc).lower)
+                if words.isdisjoint(needs):
+                    continue
             if self._keep(doc, rule, start, end):
                 spans.append(Span(doc, start, end, label=rule.label, kb_id=rule.family,
                                   span_id=rule.id))
