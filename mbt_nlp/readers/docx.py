@@ -73,7 +73,7 @@ def _from_tables(tables: list[list[list[str]]], title: list[str], source: str, s
             skipped += any(cell.strip() for row in rows for cell in row)
             continue
         notices += [f"table {number}: {notice}" for notice in layout.notices]
-        title += layout.title
+        title = [*title, *layout.title]
         header, fields = layout.header, layout.options or options
         for row_number, row in enumerate(rows[layout.first_row:], start=layout.first_row + 1):
             if not any(cell.strip() for cell in row):

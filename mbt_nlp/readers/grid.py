@@ -52,21 +52,25 @@ def cell_text(value: object) -> str:
 def find_layout(rows: Sequence[Sequence[object]], options: ReadOptions) -> Layout | None:
     """The layout of `rows` (a grid of cell values), or None when there is no header
     naming a text and a speaker column near the top and no clear headerless layout."""
-    grid = [[cell_text(v) for v in row] for row in rows]
-    nonblank = [i for i, row in enumerate(grid) if any(row)]
-    for i in nonblank[:HEADER_SEARCH_ROWS]:
-        header = _trimmed(grid[i])
-        if len(header) < 2 or len(set(header)) != len(header) or "" in header:
+    above: list[str] = []  # the text of the non-blank rows passed over so far
+    for i, row in enumerate(rows):
+        cells = [cell_text(v) for v in row]
+        if not any(cells):
             continue
-        resolved, notices = resolve_fields(header, options)
-        if resolved.text_field in header and (
-                resolved.speaker_field in header or _has_role_column(header)):
-            title = [" ".join(c for c in grid[j] if c) for j in nonblank if j < i]
-            if title:
-                notices.append(f"kept {len(title)} row(s) above the header as the file's "
-                               "title (meta), not as turns")
-            return Layout(header, i + 1, title, notices, resolved)
-    return _headerless(grid, nonblank, options)
+        header = _trimmed(cells)
+        if len(header) >= 2 and len(set(header)) == len(header) and "" not in header:
+            resolved, notices = resolve_fields(header, options)
+            if resolved.text_field in header and (
+                    resolved.speaker_field in header or _has_role_column(header)):
+                if above:
+                    notices.append(f"kept {len(above)} row(s) above the header as the "
+                                   "file's title (meta), not as turns")
+                return Layout(header, i + 1, above, notices, resolved)
+        above.append(" ".join(c for c in cells if c))
+        if len(above) == HEADER_SEARCH_ROWS:
+            break
+    grid = [[cell_text(v) for v in row] for row in rows]  # only when there is no header
+    return _headerless(grid, [i for i, row in enumerate(grid) if any(row)], options)
 
 
 def _trimmed(row: list[str]) -> list[str]:
