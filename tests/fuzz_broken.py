@@ -275,7 +275,8 @@ def _broken_records(rng: random.Random, fmt: str) -> tuple[str, str, str]:
         return broken, ERROR, f"text{delimiter}text\nT{delimiter}a\n"
     if broken == "quote-in-field":
         return broken, ANY, f'speaker{delimiter}text\nT{delimiter}he said "no" twice\n'
-    return broken, ERROR, f"who{delimiter}text\nT{delimiter}a\n"
+    # "who" is a speaker column now (readers/fields.py); "voice" is no name of one.
+    return broken, ERROR, f"voice{delimiter}text\nT{delimiter}a\n"
 
 
 def _broken_text_structure(rng: random.Random, fmt: str) -> tuple[str, str, str]:

@@ -39,3 +39,14 @@ def test_annomi_check_refuses_another_file_in_one_line(tmp_path):
         f"error: {csv}: not the AnnoMI file the labels refer to (SHA-256 "
         f"{__import__('hashlib').sha256(csv.read_bytes()).hexdigest()[:12]}..., expected "
         "b178db3b0b98...)"]
+
+
+def test_heldout_check_prints_counts_and_no_text():
+    import pandas as pd
+
+    result = run("benchmarks/heldout_check.py")
+    assert result.returncode == 0, result.stderr
+    assert "59 of 60 turns" in result.stdout and "AUROC" in result.stdout
+    assert "of 29" in result.stdout.splitlines()[-1]  # the 29 agreed mode turns, all counted
+    table = pd.read_csv(REPO / "annotations" / "heldout" / "relief_acts.tsv", sep="\t")
+    assert not any(text[:30] in result.stdout for text in table.text)
