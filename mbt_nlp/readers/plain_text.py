@@ -23,7 +23,7 @@ from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.fields import ALIASES
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.otter import match_header, transcript_from_headed_lines
-from mbt_nlp.readers.preamble import is_meta_label, preamble_meta, preamble_notice
+from mbt_nlp.readers.preamble import is_meta_label, key_value, preamble_meta, preamble_notice
 from mbt_nlp.readers.speaker_lines import match_speaker_line
 from mbt_nlp.readers.tabular import read_table
 from mbt_nlp.readers.timecode import CLOCK, clock_line, to_seconds
@@ -64,17 +64,13 @@ def _without_line_numbers(lines: list[tuple[int, str]]) -> list[tuple[int, str]]
 
 
 # A line of a research transcript's header block: "Participant ID: P07", "Interviewer: SJ".
-_HEADER_FIELD = re.compile(r"^\s*(?P<key>[^\W\d][\w .'/-]{0,30}?)\s*:(?P<value>.*)$")
 _HEADER_VALUE_CHARS = 60
 
 
 def _header_field(text: str) -> tuple[str, str] | None:
     """(key, value) of a header line: a short key, a colon and a short value."""
-    field = _HEADER_FIELD.match(text)
-    if field is None:
-        return None
-    value = field["value"].strip()
-    return (field["key"], value) if len(value) <= _HEADER_VALUE_CHARS else None
+    field = key_value(text)
+    return field if field is not None and len(field[1]) <= _HEADER_VALUE_CHARS else None
 
 
 def _header_end(lines: list[tuple[int, str]]) -> int:
@@ -118,7 +114,7 @@ def _header_fields(lines: list[tuple[int, str]]) -> dict[str, str]:
     for _, text in lines:
         field = _header_field(text)
         if field is not None:
-            fields.setdefault(field[0].strip().casefold(), field[1])
+            fields.setdefault(field[0].casefold(), field[1])
     return fields
 
 

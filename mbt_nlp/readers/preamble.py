@@ -28,7 +28,9 @@ META_LABELS = frozenset(
         "time", "topic", "meeting", "language",
     }
 )  # fmt: skip
-_KEY_VALUE = re.compile(r"^\s*(?P<key>[^\W\d][\w ]{0,30}?)\s*:\s*(?P<value>.*?)\s*$")
+# A short key, a colon and the rest: "Date: 12 March", "Participant ID: P07". The value is
+# stripped in code: a lazy value before `\s*$` tried every split of a run of spaces.
+_KEY_VALUE = re.compile(r"^\s*(?P<key>[^\W\d][\w .'/-]{0,30}?)\s*:(?P<value>.*)$")
 _MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
 _DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}"
@@ -43,10 +45,16 @@ def is_meta_label(label: str) -> bool:
     return label.strip().casefold() in META_LABELS
 
 
-def _key_value(line: str) -> tuple[str, str] | None:
+def key_value(line: str) -> tuple[str, str] | None:
+    """(key, value) of a "Key: value" line, both stripped; None for any other line."""
     m = _KEY_VALUE.match(line)
-    if m and is_meta_label(m["key"]):
-        return m["key"].strip().casefold(), m["value"]
+    return (m["key"].strip(), m["value"].strip()) if m else None
+
+
+def _key_value(line: str) -> tuple[str, str] | None:
+    pair = key_value(line)
+    if pair and is_meta_label(pair[0]):
+        return pair[0].casefold(), pair[1]
     return None
 
 
