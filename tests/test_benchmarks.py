@@ -46,7 +46,20 @@ def test_heldout_check_prints_counts_and_no_text():
 
     result = run("benchmarks/heldout_check.py")
     assert result.returncode == 0, result.stderr
-    assert "59 of 60 turns" in result.stdout and "AUROC" in result.stdout
-    assert "of 29" in result.stdout.splitlines()[-1]  # the 29 agreed mode turns, all counted
-    table = pd.read_csv(REPO / "annotations" / "heldout" / "relief_acts.tsv", sep="\t")
-    assert not any(text[:30] in result.stdout for text in table.text)
+    sets = sorted((REPO / "annotations" / "heldout").glob("*.tsv"))
+    assert len(sets) >= 3
+    for path in sets:
+        table = pd.read_csv(path, sep="\t", keep_default_na=False)
+        assert f"\n{path.stem}: " in result.stdout
+        assert not any(text[:30] in result.stdout for text in table.text)
+    assert "59 of 60 turns" in result.stdout  # relief_acts: h21 left out
+    # Every agreed mode turn of a set is counted in its "all" row.
+    blocks = result.stdout.split("\n\n")
+    relief = next(b for b in blocks if b.startswith("relief_acts:"))
+    assert "of 29" in relief.splitlines()[-1]
+
+
+def test_heldout_check_names_a_missing_set():
+    result = run("benchmarks/heldout_check.py", "--set", "no_such_set")
+    assert result.returncode == 2
+    assert "no held-out set no_such_set" in result.stderr.splitlines()[-1]
