@@ -1036,7 +1036,14 @@ def test_an_srt_cue_of_two_speakers_is_split_at_its_dashes(tmp_path):
                                     "- C: Rough.\n\n2\n00:00:09,000 --> 00:00:12,000\n"
                                     "- I mean - really rough.\n")
     assert [(t.speaker, t.text) for t in read_transcript(path)] == [
-        ("T", "How was it?"), ("C", "Rough. - I mean - really rough.")]
+        ("T", "How was it?"), ("C", "Rough. I mean - really rough.")]
+
+
+def test_a_dash_opening_a_cue_of_one_speaker_is_dropped(tmp_path):
+    path = write(tmp_path, "t.srt", "1\n00:00:03,000 --> 00:00:08,000\n- T: How was it?\n\n"
+                                    "2\n00:00:09,000 --> 00:00:12,000\n- C: Rough.\nReally.\n")
+    assert [(t.speaker, t.text) for t in read_transcript(path)] == [
+        ("T", "How was it?"), ("C", "Rough. Really.")]
 
 
 # --- Cloud speech-to-text JSON (readers/speech_services.py) ------------------------------

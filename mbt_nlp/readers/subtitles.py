@@ -65,8 +65,13 @@ def _cues(lines: list[str], source: str) -> list[tuple[int, float, float, list[s
 
 def _speaker_parts(lines: list[str]) -> list[list[str]]:
     """A cue's lines by speaker: subtitles show two speakers in one cue as lines opening
-    with a dash ("- T: How was it?" / "- C: Rough."). Without such lines, the cue whole."""
-    if sum(bool(_DIALOGUE_DASH.match(line)) for line in lines) < 2:
+    with a dash ("- T: How was it?" / "- C: Rough."). Without such lines, the cue whole;
+    a dash that opens a cue of one speaker ("- T: How was it?") is dropped, so that the
+    speaker label after it is read."""
+    dashed = sum(bool(_DIALOGUE_DASH.match(line)) for line in lines)
+    if dashed < 2:
+        if dashed and (dash := _DIALOGUE_DASH.match(lines[0])):
+            return [[lines[0][dash.end():], *lines[1:]]]
         return [lines]
     parts: list[list[str]] = []
     for line in lines:
