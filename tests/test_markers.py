@@ -171,6 +171,42 @@ def test_relief_without_its_act_or_with_doubt_is_no_marker(nlp, text):
     assert "ACT_AS_RELIEF" not in labels(nlp(text))
 
 
+# The act credited as what worked, and the feeling gone after it, in words of many kinds
+# (round 8 of the spoken sessions).
+@pytest.mark.parametrize("text", [
+    "I sent him the message at two in the morning and, yeah, that's what settled it.",
+    "Had a few beers in the shed and it was all gone, like, totally gone.",
+    "I threw up after tea and it- it resets me, you know?",
+    "So I put a bet on, and the knot in my chest let go.",
+    "I drove up the motorway way too fast and it just went right out of me.",
+])
+def test_an_act_credited_as_what_worked(nlp, text):
+    assert "ACT_AS_RELIEF" in labels(nlp(text))
+
+
+@pytest.mark.parametrize("text", [
+    # The same words with no drastic act in the turn.
+    "I went for a swim after work and after that I was fine.",
+    "My sister rang and we laughed for an hour, that's what sorted it.",
+    "The headache was gone by lunchtime.",
+])
+def test_credit_without_a_drastic_act_is_no_marker(nlp, text):
+    assert "ACT_AS_RELIEF" not in labels(nlp(text))
+
+
+@pytest.mark.parametrize("text", [
+    "He never came to the hospital, so that tells you where I stand.",
+    "If I mattered to her she would have rung.",
+    "I just go by what folk do, me.",
+])
+def test_standing_read_off_acts_is_action_as_proof(nlp, text):
+    assert "ACTION_AS_PROOF" in labels(nlp(text))
+
+
+def test_not_knowing_where_one_stands_is_no_proof(nlp):
+    assert "ACTION_AS_PROOF" not in labels(nlp("I don't know where I stand with him."))
+
+
 def test_needs_in_turn_is_checked_on_load_and_kept_when_saved(tmp_path):
     from mbt_nlp.errors import ResourceError
     from mbt_nlp.pipeline.rules import RuleSet
