@@ -1101,3 +1101,28 @@ def test_json_records_that_only_look_like_a_service_are_read_as_records(tmp_path
         {"speaker": "T", "text": "How was it?"}, {"speaker": "C", "text": "Rough."}]}))
     assert [(t.speaker, t.text) for t in read_transcript(path)] == [
         ("T", "How was it?"), ("C", "Rough.")]
+
+
+# --- A wrapped line that opens with "Word:" ----------------------------------------------
+
+def test_a_wrapped_line_opening_with_sorry_colon_goes_on_the_turn_above(tmp_path):
+    path = write(tmp_path, "t.txt", "T: How was the week?\nC: Rough. My sister texted\n"
+                                    "Sorry: can't make it. Again.\nT: That sounds hard.\n")
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text) for t in transcript] == [
+        ("T", "How was the week?"), ("C", "Rough. My sister texted Sorry: can't make it. Again."),
+        ("T", "That sounds hard.")]
+    assert transcript.notices == ["line 3: 'Sorry:' read as the line above going on, "
+                                  "not as a speaker"]
+
+
+@pytest.mark.parametrize("content", [
+    # After a finished sentence, the label opens a turn as before.
+    "T: How was the week?\nC: Rough.\nSorry: can't make it.\nT: Go on.\n",
+    # A word used as a label more than once is a speaker.
+    "T: Hi.\nC: My sister texted\nWell: fine\nT: Go on\nWell: no\n",
+])
+def test_a_sentence_word_is_a_speaker_when_the_line_is_not_wrapped(tmp_path, content):
+    transcript = read_transcript(write(tmp_path, "t.txt", content))
+    assert any(t.speaker in ("Sorry", "Well") for t in transcript)
+    assert not transcript.notices

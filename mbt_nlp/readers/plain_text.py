@@ -13,6 +13,7 @@ error (nothing is dropped silently). Files whose speaker lines are
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -43,6 +44,13 @@ _STAMP_CHARS = 24  # the longest such stamp, "[00:00:07.123]": searched for in t
 # What a meeting tool writes about itself, not a speaker: Google Meet closes its
 # transcripts with "Meeting ended after 00:50:12 👋".
 _SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
+# Words that open a sentence with a colon ("Sorry: can't make it"). A line that opens with
+# one, once in the file, right after a line that stops mid-sentence, is that line wrapped,
+# not a speaker: read as one, it became a turn of its own and split the client's words.
+_COLON_WORDS = frozenset({"sorry", "note", "well", "so", "yes", "no", "okay", "ok", "anyway",
+                          "look", "listen", "honestly", "basically", "also", "then", "and",
+                          "but", "ps", "update", "reminder", "quote", "text", "message"})
+_SENTENCE_END = (".", "?", "!", "…", '"', "\u201d", ")", "]")
 # "12   T: How was it?": research printouts number every line.
 _LINE_NUMBER = re.compile(r"^\s*(?P<n>\d{1,6})(?:[ \t]+|$)")
 
@@ -158,6 +166,9 @@ def transcript_from_lines(
     header = _header_end(lines)
     preamble: list[tuple[int, str]] = [(n, text.strip()) for n, text in lines[:header]]
     pending_start: float | None = None
+    labels = Counter(opened[0] for _, raw in lines[header:]
+                     if (opened := match_speaker_line(raw.strip())) is not None)
+    previous = ""
     for number, raw in lines[header:]:
         line = raw.strip()
         if not line:
@@ -172,6 +183,11 @@ def transcript_from_lines(
         opened = match_speaker_line(line)
         if opened is not None and not turns and is_meta_label(opened[0]):
             opened = None  # "Date: 14 March" before any turn describes the file
+        if opened is not None and turns and _wrapped(opened[0], labels, previous):
+            opened = None
+            notices.append(f"line {number}: '{line.split(':', 1)[0]}:' read as the line above "
+                           "going on, not as a speaker")
+        previous = line
         if opened is None:
             if not turns:
                 preamble.append((number, line))
@@ -208,6 +224,12 @@ def transcript_from_lines(
         check_turn_length(turn.text, options.max_turn_chars, source, turn.line)
         _take_closing_time(turn)
     return Transcript(source, turns, meta=meta, notices=notices + preamble_notice(meta))
+
+
+def _wrapped(label: str, labels: Counter[str], previous: str) -> bool:
+    """A one-off label that is a sentence-opening word, after a line cut mid-sentence."""
+    return (labels[label] == 1 and label.casefold() in _COLON_WORDS
+            and not previous.endswith(_SENTENCE_END))
 
 
 def read_plain_text(path: str | Path, options: ReadOptions) -> Transcript:
