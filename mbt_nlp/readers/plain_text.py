@@ -50,7 +50,7 @@ _SYSTEM_LINE = re.compile(rf"^Meeting ended after {CLOCK}\b")
 _COLON_WORDS = frozenset({"sorry", "note", "well", "so", "yes", "no", "okay", "ok", "anyway",
                           "look", "listen", "honestly", "basically", "also", "then", "and",
                           "but", "ps", "update", "reminder", "quote", "text", "message"})
-_SENTENCE_END = (".", "?", "!", "…", '"', "\u201d", ")", "]")
+_FINISHED_LINE_ENDS = (".", "?", "!", "…", '"', "\u201d", ")", "]")
 # "12   T: How was it?": research printouts number every line.
 _LINE_NUMBER = re.compile(r"^\s*(?P<n>\d{1,6})(?:[ \t]+|$)")
 
@@ -229,7 +229,7 @@ def transcript_from_lines(
 def _wrapped(label: str, labels: Counter[str], previous: str) -> bool:
     """A one-off label that is a sentence-opening word, after a line cut mid-sentence."""
     return (labels[label] == 1 and label.casefold() in _COLON_WORDS
-            and not previous.endswith(_SENTENCE_END))
+            and not previous.endswith(_FINISHED_LINE_ENDS))
 
 
 def read_plain_text(path: str | Path, options: ReadOptions) -> Transcript:
