@@ -166,10 +166,12 @@ def transcript_from_lines(
     header = _header_end(lines)
     preamble: list[tuple[int, str]] = [(n, text.strip()) for n, text in lines[:header]]
     pending_start: float | None = None
-    labels = Counter(opened[0] for _, raw in lines[header:]
-                     if (opened := match_speaker_line(raw.strip())) is not None)
+    body = lines[header:]
+    # Each line's label, matched once: counted first (a one-off label may be a wrapped line).
+    opens = [match_speaker_line(raw.strip()) for _, raw in body]
+    labels = Counter(opened[0] for opened in opens if opened is not None)
     previous = ""
-    for number, raw in lines[header:]:
+    for (number, raw), opened in zip(body, opens, strict=True):
         line = raw.strip()
         if not line:
             continue
@@ -180,7 +182,6 @@ def transcript_from_lines(
         if clock is not None:
             pending_start = clock  # a time on its own line dates the turn below
             continue
-        opened = match_speaker_line(line)
         if opened is not None and not turns and is_meta_label(opened[0]):
             opened = None  # "Date: 14 March" before any turn describes the file
         if opened is not None and turns and _wrapped(opened[0], labels, previous):
