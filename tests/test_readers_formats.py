@@ -364,7 +364,11 @@ def test_chat_roles_from_options_override_participants():
      ("+< yeah +/.", "yeah..."),
      ("Santa_Claus 0is here ⌈ now ⌉ .", "Santa Claus here now."),
      ("&=laughs .", ""),
-     ("&+fr Friday [!] +/?", "fr Friday?")],
+     ("&+fr Friday [!] +/?", "fr Friday?"),
+     # Punctuation written onto words, as in hand-made CHAT, is kept.
+     ("Honestly, pretty rough. I had a fight on Sunday.",
+      "Honestly, pretty rough. I had a fight on Sunday."),
+     ("no: it was xxx. you know?", "no it was. you know?")],
 )
 def test_chat_codes_become_plain_words(main_tier, words):
     assert clean_chat(main_tier) == words

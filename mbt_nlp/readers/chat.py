@@ -54,6 +54,9 @@ _PAUSE = re.compile(r"^\(\d*(?::\d+)?\.*\d*\)$")  # (.), (..), (...), (1.5), (2:
 _WORD_SUFFIX = re.compile(r"@[\w:$-]*")  # shop@s:eng, gonna@f, dada@b
 _NOT_WORD = re.compile(r"[^\w'’\- ]")  # CA intonation arrows, overlap brackets, ° ...
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.?!])")
+# Punctuation written onto a word, as hand-made or exported CHAT often has ("met?",
+# "rough,"). A trailing colon is CHAT's lengthening ("no:"), not punctuation.
+_ATTACHED_PUNCT = re.compile(r"(?<=[\w')\]])[,;.?!]+$")
 
 
 def _terminator(token: str) -> str:
@@ -74,24 +77,29 @@ def clean_chat(text: str) -> str:
     text = _CODE.sub(" ", text).replace("<", " ").replace(">", " ")
     words = []
     for token in text.split():
-        if token in {".", "?", "!", ",", ";", ":"}:
-            words.append(token)
-        elif token in {"„", "‡"}:  # CHAT's tag-question and vocative markers
-            words.append(",")
-        elif token.startswith("+"):
-            words.append(_terminator(token))
-        elif token.casefold() in {"xxx", "yyy", "www", "xx", "yy"} or _PAUSE.match(token):
-            continue  # unintelligible or untranscribed speech, a pause: no words
-        elif token.startswith(("&=", "&{", "&}", "&*")) or token[0] == "0":
-            continue  # an event ("&=laughs"), another speaker's aside, an omitted word
-        else:
-            word = token.removeprefix("&-").removeprefix("&+").removeprefix("&~").lstrip("&")
-            word = _WORD_SUFFIX.sub("", word).replace("(", "").replace(")", "")
-            word = _NOT_WORD.sub("", word.replace("_", " ").replace("+", " ").replace(":", ""))
-            if word.strip():
-                words.append(word.strip())
+        attached = ""
+        if not token.startswith("+") and (found := _ATTACHED_PUNCT.search(token)):
+            token, attached = token[:found.start()], found.group()
+        words += [_chat_word(token), attached]
     cleaned = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(w for w in words if w))
     return cleaned.strip() if re.search(r"\w", cleaned) else ""
+
+
+def _chat_word(token: str) -> str:
+    """One CHAT token as plain text: a word, punctuation, or "" for what is no word."""
+    if token in {".", "?", "!", ",", ";", ":"}:
+        return token
+    if token in {"„", "‡"}:  # CHAT's tag-question and vocative markers
+        return ","
+    if token.startswith("+"):
+        return _terminator(token)
+    if token.casefold() in {"xxx", "yyy", "www", "xx", "yy"} or _PAUSE.match(token):
+        return ""  # unintelligible or untranscribed speech, a pause: no words
+    if token.startswith(("&=", "&{", "&}", "&*")) or token[0] == "0":
+        return ""  # an event ("&=laughs"), another speaker's aside, an omitted word
+    word = token.removeprefix("&-").removeprefix("&+").removeprefix("&~").lstrip("&")
+    word = _WORD_SUFFIX.sub("", word).replace("(", "").replace(")", "")
+    return _NOT_WORD.sub("", word.replace("_", " ").replace("+", " ").replace(":", "")).strip()
 
 
 def _participants(value: str) -> dict[str, tuple[str, str]]:
