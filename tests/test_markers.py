@@ -198,6 +198,8 @@ def test_credit_without_a_drastic_act_is_no_marker(nlp, text):
     "He never came to the hospital, so that tells you where I stand.",
     "If I mattered to her she would have rung.",
     "I just go by what folk do, me.",
+    "If he was that bothered he'd have rung by now.",
+    "if she was really sorry she would stop doing it",
 ])
 def test_standing_read_off_acts_is_action_as_proof(nlp, text):
     assert "ACTION_AS_PROOF" in labels(nlp(text))
