@@ -525,6 +525,19 @@ def test_older_teams_docx_caption_blocks():
     assert turns[2].text == "What else could 'I have to go' have meant?"
 
 
+def test_caption_blocks_whose_names_read_as_labels_stay_caption_blocks(tmp_path):
+    # A name alone on its line also reads as a label ("Therapist", "P"); counted as one,
+    # every block tied its timing line and the file was read as labelled turns of a
+    # speaker "0" (the timing lines' "0:" prefix), found by benchmarks/fuzz.py.
+    path = write(tmp_path, "c.txt", "0:0:0.0 --> 0:0:3.0\nTherapist\nHow was it?\n\n"
+                 "0:0:27.1 --> 0:0:30.1\nP\nNot great, to be honest.\n\n"
+                 "0:0:31.0 --> 0:0:33.0\nP\nShe never called.\n")
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.text, t.start) for t in turns] == [
+        ("Therapist", "How was it?", 0.0),
+        ("P", "Not great, to be honest. She never called.", 27.1)]
+
+
 def test_caption_block_of_one_unknown_line_is_an_error(tmp_path):
     path = write(tmp_path, "c.txt", "0:0:0.0 --> 0:0:2.0\nAnna\nHi there.\n\n"
                  "0:0:2.0 --> 0:0:3.0\nAnna\n\n0:0:3.0 --> 0:0:4.0\nOh no, not again.\n")

@@ -130,17 +130,24 @@ def _layout(lines: list[tuple[int, str]]) -> str:
     """'headed' when most speaker-ish lines are 'Name  0:03' headers (Otter, Rev, Teams),
     'cues' when they are '0:0:3.5 --> 0:0:8.2' timings (older Teams), else 'labelled'."""
     counts = {"headed": 0, "cues": 0, "labelled": 0}
+    after_timing = False
     for _, line in lines:
+        if not line.strip():
+            continue
+        timing = is_timing_line(line)
         if match_header(line):
             counts["headed"] += 1
-        elif is_timing_line(line):
+        elif timing:
             counts["cues"] += 1
+        elif after_timing:
+            pass  # the cue's speaker name, which alone on its line also reads as a label
         else:
             # "Date: 14/03/2024" above a one-speaker Otter export is not a label: counted,
             # it would tie with the one header and the file would be read as labelled.
             opened = match_speaker_line(line)
             if opened and not is_meta_label(opened[0]):
                 counts["labelled"] += 1
+        after_timing = timing
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] > counts["labelled"] else "labelled"
 
