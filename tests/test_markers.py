@@ -152,6 +152,13 @@ def test_a_hedged_verdict_about_another_is_set_aside(nlp):
     "I took, um, I took a bunch of pills, just to- to make it stop for a bit.",
     "I punched the wall. I had to. Otherwise I would've exploded.",
     "So I had the blade in my bag. I went in the toilets. And after that it all went quiet.",
+    # The act credited as what worked, and the feeling gone after it, in words of many
+    # kinds (round 8 of the spoken sessions).
+    "I sent him the message at two in the morning and, yeah, that's what settled it.",
+    "Had a few beers in the shed and it was all gone, like, totally gone.",
+    "I threw up after tea and it- it resets me, you know?",
+    "So I put a bet on, and the knot in my chest let go.",
+    "I drove up the motorway way too fast and it just went right out of me.",
 ])
 def test_relief_from_a_drastic_act(nlp, text):
     assert "ACT_AS_RELIEF" in labels(nlp(text))
@@ -162,35 +169,15 @@ def test_relief_from_a_drastic_act(nlp, text):
     "The exam finished at four and then I could finally breathe again.",
     "I went for a run and after that it all went quiet in my head.",
     "The kids went to bed and the house went quiet.",
+    "I went for a swim after work and after that I was fine.",
+    "My sister rang and we laughed for an hour, that's what sorted it.",
+    "The headache was gone by lunchtime.",
     # A drastic act with no relief told.
     "I cut myself on Tuesday and my mum drove me to A&E.",
     # The client's doubt sets it aside.
     "Maybe the cutting is what gets me through, I don't know.",
 ])
 def test_relief_without_its_act_or_with_doubt_is_no_marker(nlp, text):
-    assert "ACT_AS_RELIEF" not in labels(nlp(text))
-
-
-# The act credited as what worked, and the feeling gone after it, in words of many kinds
-# (round 8 of the spoken sessions).
-@pytest.mark.parametrize("text", [
-    "I sent him the message at two in the morning and, yeah, that's what settled it.",
-    "Had a few beers in the shed and it was all gone, like, totally gone.",
-    "I threw up after tea and it- it resets me, you know?",
-    "So I put a bet on, and the knot in my chest let go.",
-    "I drove up the motorway way too fast and it just went right out of me.",
-])
-def test_an_act_credited_as_what_worked(nlp, text):
-    assert "ACT_AS_RELIEF" in labels(nlp(text))
-
-
-@pytest.mark.parametrize("text", [
-    # The same words with no drastic act in the turn.
-    "I went for a swim after work and after that I was fine.",
-    "My sister rang and we laughed for an hour, that's what sorted it.",
-    "The headache was gone by lunchtime.",
-])
-def test_credit_without_a_drastic_act_is_no_marker(nlp, text):
     assert "ACT_AS_RELIEF" not in labels(nlp(text))
 
 
