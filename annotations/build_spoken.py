@@ -18,11 +18,16 @@ HERE = Path(__file__).resolve().parent / "spoken"
 
 
 def main() -> None:
-    first, second, adjudicated, report = read_raw(HERE / "raw")
+    set_gold(HERE)
+
+
+def set_gold(part: Path) -> None:
+    """Rewrite the labels of every session file of `part` from part/raw/."""
+    first, second, adjudicated, report = read_raw(part / "raw")
     ids = list(first)
 
     seen = 0
-    for path in sorted(HERE.glob("*.jsonl")):
+    for path in sorted(part.glob("*.jsonl")):
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for record in records:
             if record["role"] != "client":

@@ -337,14 +337,15 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
 AnnotationsArg = Annotated[
     list[Path] | None,
     typer.Argument(help="Annotation JSONL files or folders (default: annotations/written, "
-                   "real, spoken and rev16 of this checkout)."),
+                   "real, spoken, rev16 and contrast of this checkout)."),
 ]
 
 
 def default_annotations() -> list[Path]:
-    """The corpus parts: written (balanced), real (MIBot), spoken and rev16 (realistic)."""
+    """The corpus parts: written (balanced), real (MIBot), spoken and rev16 (realistic),
+    contrast (balanced: modes and their look-alikes, one turn per client)."""
     root = Path(__file__).resolve().parents[1] / "annotations"
-    return [root / "written", root / "real", root / "spoken", root / "rev16"]
+    return [root / name for name in ("written", "real", "spoken", "rev16", "contrast")]
 
 
 def default_intervention_paths() -> list[Path]:
@@ -484,6 +485,9 @@ def evaluate(
              "annotations/spoken).")] = None,
     rev16: Annotated[list[Path] | None, typer.Option(
         help="Labelled sample of real verbatim speech (default: annotations/rev16).")] = None,
+    contrast: Annotated[list[Path] | None, typer.Option(
+        help="Contrast sets, scored as the written part is (default: "
+             "annotations/contrast).")] = None,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Score this trained pipeline on the annotation files as it is "
         "(no cross-validation, nothing trained): for files it was not trained on.")] = None,
@@ -508,8 +512,9 @@ def evaluate(
 ) -> None:
     """Cross-validate the classifier by session and leave-one-writer-out: per-label
     precision/recall/F1, macro-F1, kappa, confusion matrix and calibration on the written
-    corpus; false alarms and recall by turn length, AUROC and calibration on the parts
-    labelled at a realistic prevalence (real chats, spoken sessions, rev16 speech).
+    corpus and the contrast sets; false alarms and recall by turn length, AUROC and
+    calibration on the parts labelled at a realistic prevalence (real chats, spoken
+    sessions, rev16 speech).
 
     Takes several minutes: every part is trained on together, as `mbt train` does.
     """
@@ -526,21 +531,22 @@ def evaluate(
     if codebook is not None:
         _evaluate_own_codes(codebook, data, seed, json_out)
         return
-    defaults = default_annotations()
+    defaults = {path.name: path for path in default_annotations()}
     given = {"real": real, "spoken": spoken, "rev16": rev16}
     if model is not None:
         _score_model(model, written, given, json_out)
         return
     try:
         nlp = load(rules_only=True)
-        realistic = {}
-        for (name, paths), default in zip(given.items(), defaults[1:], strict=True):
-            chosen = paths or ([default] if default.exists() else [])
-            if chosen:
-                realistic[name] = load_corpus(nlp, chosen, windows=True)
-        results = run_evaluation(load_corpus(nlp, written or [defaults[0]], windows=True),
-                                 realistic,
-                                 seed=seed, full=not quick)
+        chosen = {name: paths or ([defaults[name]] if defaults[name].exists() else [])
+                  for name, paths in {**given, "contrast": contrast}.items()}
+        realistic = {name: load_corpus(nlp, chosen[name], windows=True)
+                     for name in given if chosen[name]}
+        balanced = {"contrast": load_corpus(nlp, chosen["contrast"], windows=True)
+                    } if chosen["contrast"] else None
+        results = run_evaluation(load_corpus(nlp, written or [defaults["written"]],
+                                             windows=True),
+                                 realistic, seed=seed, full=not quick, balanced=balanced)
         clinician_turns = load_clinician_turns(default_intervention_paths())
         hosts = held_out_intervention_paths()
         if len(set(clinician_turns.codes)) >= 2:

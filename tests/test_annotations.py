@@ -14,6 +14,7 @@ WRITTEN = REPO / "annotations" / "written"
 REAL = REPO / "annotations" / "real"
 SPOKEN = REPO / "annotations" / "spoken"
 REV16 = REPO / "annotations" / "rev16"
+CONTRAST = REPO / "annotations" / "contrast"
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,39 @@ def test_rev16_sample_is_double_labelled_and_licensed():
     # Weighted to long turns: every turn over 30 words of the source is in the sample.
     long_turns = {f"{t.session}:{t.index}" for t in all_turns if len(t.text.split()) > 30}
     assert long_turns <= ids
+
+
+def test_contrast_part_is_double_labelled_one_client_per_session():
+    import csv
+    import json
+
+    all_turns, labelled = load_annotations([CONTRAST])
+    assert len(labelled.labels) >= 600 and len(all_turns) == 2 * len(labelled.labels)
+    # Each row is a different client answering one clinician line: two-turn sessions.
+    assert len(set(labelled.sessions)) == len(labelled.labels)
+    assert all(t.role == "client" and t.index == 1 for t in labelled.turns)
+    # Modes and their look-alikes, about half each; no single writer dominates.
+    modes = sum(label in ("psychic_equivalence", "teleological", "pretend")
+                for label in labelled.labels)
+    assert 0.4 <= modes / len(labelled.labels) <= 0.6
+    writers = Counter(labelled.writers)
+    assert len(writers) >= 6 and max(writers.values()) / len(labelled.labels) <= 0.2
+    raw = CONTRAST / "raw"
+    ids = {f"{t.session}:{t.index}" for t in labelled.turns}
+    rows = {}
+    for name in ("labeller_a.tsv", "labeller_b.tsv", "adjudication.tsv"):
+        with (raw / name).open(encoding="utf-8") as handle:
+            rows[name] = {row["id"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert set(rows["labeller_a.tsv"]) == set(rows["labeller_b.tsv"]) == ids
+    # Gold: the label both gave, or the adjudicated one where they disagreed.
+    for turn, label in zip(labelled.turns, labelled.labels, strict=True):
+        key = f"{turn.session}:{turn.index}"
+        a, b = rows["labeller_a.tsv"][key]["label"], rows["labeller_b.tsv"][key]["label"]
+        assert label == (a if a == b else rows["adjudication.tsv"][key]["label"])
+    report = json.loads((raw / "agreement.json").read_text())
+    assert report["n"] == len(ids) and report["kappa"] > 0.6
+    assert {json.loads(line)["writer"] for line in
+            (raw / "manifest.jsonl").read_text().splitlines()} == set(writers)
 
 
 ANNOMI = REPO / "annotations" / "annomi"

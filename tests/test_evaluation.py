@@ -28,7 +28,10 @@ def results(nlp):
         "rev16": load([ANNOTATIONS / "rev16" / f"rev16_{n}.jsonl"
                        for n in ("11", "14", "29", "32")]),
     }
-    return evaluate(written, realistic, full=False), written, realistic
+    # Contrast sets: one two-turn session per client, scored as the written part is.
+    contrast = load(sorted((ANNOTATIONS / "contrast").glob("w6[34].jsonl")))
+    return (evaluate(written, realistic, full=False, balanced={"contrast": contrast}),
+            written, realistic)
 
 
 def test_every_figure_is_scored_on_lines(results):
@@ -69,8 +72,20 @@ def test_written_scores_are_consistent(results):
 
 def test_report_prints_every_part(results):
     text = format_report(results[0])
-    for title in ("leave-one-writer-out", "Real typed chats (MIBot)", "rev16", "| >100 |"):
+    for title in ("leave-one-writer-out", "Real typed chats (MIBot)", "rev16", "| >100 |",
+                  "## Contrast sets, leave-one-writer-out"):
         assert title in text
+
+
+def test_contrast_sets_are_scored_as_a_balanced_part(results):
+    figures = results[0]
+    for scheme in ("session_cv", "leave_one_writer_out"):
+        report = figures[f"contrast_{scheme}"]
+        assert report["n"] == 120  # two writers' sets of 60 client turns
+        assert sum(map(sum, report["confusion"]["matrix"])) == 120
+    # Balanced parts are not screened as tagged: no false-alarm table of their own.
+    assert "contrast_session_cv" in figures and "false_alarm_rate" not in \
+        figures["contrast_session_cv"]
 
 
 def test_named_operating_points_pool_the_realistic_parts(results):

@@ -1,7 +1,8 @@
 """Evaluation of the mode classifier: printed figures, never timed unit tests.
 
-- written corpus (balanced for training): session-grouped cross-validation and
-  leave-one-writer-out, on the raw probabilities (argmax);
+- the parts balanced for training (`written`, and `balanced` ones such as the
+  contrast sets): session-grouped cross-validation and leave-one-writer-out, on
+  the raw probabilities (argmax);
 - the parts labelled at a realistic prevalence (`realistic`: real MIBot chats,
   spoken sessions, rev16 podcast speech): scored as the tool runs (turn and
   window evidence combined, prior adjustment, decision rule), overall and **by
@@ -148,17 +149,20 @@ def balanced_report(corpus: Corpus, raw: np.ndarray,
 def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
              C: float = DEFAULT_C, prior: dict[str, float] | None = None,
              threshold: float = DEFAULT_THRESHOLD, full: bool = True,
-             floor: Mapping[str, Any] | None = MARKER_FLOOR) -> dict[str, Any]:
+             floor: Mapping[str, Any] | None = MARKER_FLOOR,
+             balanced: Mapping[str, Corpus] | None = None) -> dict[str, Any]:
     """All figures as one dict (written to models/metrics.json by `mbt evaluate`).
 
     Every part is trained on together, as `mbt train` does, under two groupings:
     sessions (5-fold) and writers (leave one writer out; MIBot and rev16 are one
     source each, so there the whole part is held out). Models are trained and
-    applied on passages; every figure is scored on lines.
+    applied on passages; every figure is scored on lines. `balanced` parts (e.g.
+    the contrast sets, half modes) are scored as the written one is.
     """
     prior = dict(prior or DEFAULT_PRIOR)
-    names = ["written", *realistic]
-    parts = [written, *realistic.values()]
+    balanced_parts = {"written": written, **(balanced or {})}
+    names = [*balanced_parts, *realistic]
+    parts = [*balanced_parts.values(), *realistic.values()]
     union = Corpus.concat(parts)
     offsets = np.cumsum([0] + [len(c.units.labels) for c in parts])
     labels = union.units.labels
@@ -189,9 +193,9 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
         pooled: list[tuple[list[str], list[int], np.ndarray]] = []
         for i, (name, corpus) in enumerate(zip(names, parts, strict=True)):
             rows = slice(offsets[i], offsets[i + 1])
-            if name == "written":
-                results[f"written_{scheme}"] = balanced_report(corpus, turn_only[rows],
-                                                               train_prior)
+            if name in balanced_parts:
+                results[f"{name}_{scheme}"] = balanced_report(corpus, turn_only[rows],
+                                                              train_prior)
                 continue
             line_proba = corpus.per_line(turn_only[rows])
             report = screening_report(corpus.lines.labels, corpus.line_words, line_proba,
@@ -220,8 +224,8 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
             row: dict[str, Any] = {}
             for i, (name, corpus) in enumerate(zip(names, parts, strict=True)):
                 rows = slice(offsets[i], offsets[i + 1])
-                if name == "written":
-                    row["written_macro_f1"] = balanced_report(corpus, turn_only[rows],
+                if name in balanced_parts:
+                    row[f"{name}_macro_f1"] = balanced_report(corpus, turn_only[rows],
                                                               train_prior)["macro_f1"]
                     continue
                 r = screening_report(corpus.lines.labels, corpus.line_words,
@@ -264,6 +268,20 @@ def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
 
 TITLES = {"real": "Real typed chats (MIBot)", "spoken": "Spoken sessions",
           "rev16": "Real verbatim speech (rev16 podcasts)"}
+BALANCED_TITLES = {"written": "Written corpus", "contrast": "Contrast sets"}
+
+
+def _balanced_table(title: str, r: dict[str, Any]) -> list[str]:
+    lines = [f"## {title}", "", f"macro-F1 {r['macro_f1']:.3f} · kappa {r['kappa']:.3f} · "
+             f"ECE {r['ece']:.3f} · n {r['n']}", "",
+             "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    lines += [f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | "
+              f"{v['support']} |" for label, v in r["per_label"].items()]
+    lines += ["", "confusion (rows gold, columns predicted: "
+              + ", ".join(r["confusion"]["labels"]) + ")", ""]
+    lines += ["    " + " ".join(f"{n:5d}" for n in row) for row in r["confusion"]["matrix"]]
+    lines.append("")
+    return lines
 
 
 def format_report(results: dict[str, Any]) -> str:
@@ -272,25 +290,19 @@ def format_report(results: dict[str, Any]) -> str:
     decision = "prior-adjusted, default threshold" + (
         f", marker floor {floor['min_p']:g} on {' / '.join(floor['labels'])}" if floor else "")
     lines = []
-    for key, title in (("written_session_cv", "Written corpus, session-grouped 5-fold CV"),
-                       ("written_leave_one_writer_out", "Written corpus, leave-one-writer-out")):
-        r = results[key]
-        lines += [f"## {title}", "", f"macro-F1 {r['macro_f1']:.3f} · kappa {r['kappa']:.3f} · "
-                  f"ECE {r['ece']:.3f} · n {r['n']}", "",
-                  "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-        lines += [f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | "
-                  f"{v['support']} |" for label, v in r["per_label"].items()]
-        lines += ["", "confusion (rows gold, columns predicted: "
-                  + ", ".join(r["confusion"]["labels"]) + ")", ""]
-        lines += ["    " + " ".join(f"{n:5d}" for n in row) for row in r["confusion"]["matrix"]]
-        lines.append("")
+    balanced = [name for name in BALANCED_TITLES if f"{name}_session_cv" in results]
+    for name in balanced:
+        for scheme, grouping in (("session_cv", "session-grouped 5-fold CV"),
+                                 ("leave_one_writer_out", "leave-one-writer-out")):
+            lines += _balanced_table(f"{BALANCED_TITLES[name]}, {grouping}",
+                                     results[f"{name}_{scheme}"])
     for key in results:
         for suffix, scheme in (("_session_cv", "session-grouped 5-fold CV"),
                                ("_leave_one_writer_out", "leave-one-writer-out (rev16: "
                                 "leave-one-show-out; MIBot, one source, held out whole)"),
                                ("_leave_one_part_out", "whole part held out (no data of "
                                 "this kind in training)")):
-            if key.endswith(suffix) and not key.startswith(("written", "operating_points")):
+            if key.endswith(suffix) and not key.startswith((*balanced, "operating_points")):
                 name = key.removesuffix(suffix)
                 lines += _screening_table(f"{TITLES.get(name, name)}, {scheme}, as tagged "
                                           f"({decision})", results[key])
@@ -301,15 +313,19 @@ def format_report(results: dict[str, Any]) -> str:
             lines += [f"## Named operating points ({scheme}, realistic parts pooled)", ""]
             lines += [*format_points(results[f"operating_points_{scheme}"]), ""]
     if "ablation" in results:
-        names = [k for k in next(iter(results["ablation"].values())) if k != "written_macro_f1"]
+        row = next(iter(results["ablation"].values()))
+        f1s = [k for k in row if k.endswith("_macro_f1")]
+        names = [k for k in row if k not in f1s]
         lines += ["## Ablation (session-grouped CV)", "",
-                  "| view | written macro-F1 | " + " | ".join(
+                  "| view | " + " | ".join(f"{k.removesuffix('_macro_f1')} macro-F1"
+                                         for k in f1s) + " | " + " | ".join(
                       f"{n} AUROC / false alarms / recall" for n in names) + " |",
-                  "|---|---|" + "---|" * len(names)]
+                  "|---|" + "---|" * (len(f1s) + len(names))]
         for view, r in results["ablation"].items():
-            cells = [f"{r[n]['auroc_any_mode']} / {r[n]['false_alarm_rate']} / "
-                     f"{r[n]['recall_of_modes']}" for n in names]
-            lines.append(f"| {view} | {r['written_macro_f1']:.3f} | " + " | ".join(cells) + " |")
+            cells = [f"{r[k]:.3f}" for k in f1s] + [
+                f"{r[n]['auroc_any_mode']} / {r[n]['false_alarm_rate']} / "
+                f"{r[n]['recall_of_modes']}" for n in names]
+            lines.append(f"| {view} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
