@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 from build_spoken import set_gold
+from draft_tools import LABELS
 
 HERE = Path(__file__).resolve().parent / "contrast"
-LABELS = {"psychic_equivalence", "teleological", "pretend", "mentalizing", "none"}
 
 
 def read_set(path: Path) -> pd.DataFrame:

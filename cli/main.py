@@ -534,6 +534,9 @@ def evaluate(
     defaults = {path.name: path for path in default_annotations()}
     given = {"real": real, "spoken": spoken, "rev16": rev16}
     if model is not None:
+        if contrast:  # never ignored in silence: score_model has one balanced part
+            raise fail("--contrast with --model: give the contrast files with --written to "
+                       "score them at their own label mix", code=2)
         _score_model(model, written, given, json_out)
         return
     try:

@@ -271,3 +271,6 @@ def test_evaluate_scores_a_given_model_without_training(small_model, tmp_path):
     assert sum(b["turns"] for b in scores["by_length"].values()) == gold
     missing = CliRunner().invoke(app, ["evaluate", "--model", str(small_model)])
     assert missing.exit_code == 2 and "files the model was not trained on" in missing.output
+    contrast = CliRunner().invoke(app, ["evaluate", "--model", str(small_model),
+                                        "--contrast", files[0]])
+    assert contrast.exit_code == 2 and "--written" in contrast.output
