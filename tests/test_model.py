@@ -87,6 +87,21 @@ def test_saved_model_is_arrays_read_without_unpickling(small_model):
         assert all(archive[key].dtype != object for key in archive.files)
 
 
+def test_word_view_keeps_one_letter_words_and_contractions():
+    # The text is spaCy's tokens joined by spaces; scikit-learn's default token pattern
+    # dropped "i", "a", "n't" and "'m", which say who a verdict is about and whether
+    # it is denied. The array model must split the text the same way.
+    from mbt_nlp.learn.training import build_model
+    from mbt_nlp.pipeline.linear_model import from_sklearn
+
+    fitted = train_sklearn_like(build_model)
+    vocabulary = fitted.named_steps["features"].named_transformers_["ngrams"].vocabulary_
+    assert {"i", "n't", "'m"} <= set(vocabulary)
+    block = from_sklearn(fitted).block("ngrams")
+    assert block.analyzer_function()("i 'm a mess") == [
+        "i", "'m", "a", "mess", "i 'm", "'m a", "a mess"]
+
+
 def test_model_folder_of_an_older_version_still_loads(small_model, tmp_path):
     # Folders written before the array format hold skops files: read safely, converted,
     # and scored exactly as the same model saved as arrays.

@@ -43,8 +43,13 @@ def build_model(view: str = "both", seed: int = 0, C: float = 1.0) -> Pipeline:
         raise ValueError(f"view must be one of {VIEWS}")
     parts = []
     if view in ("both", "ngrams"):
+        # The text is spaCy's tokens joined by spaces, so a token is whatever lies between
+        # spaces. scikit-learn's default pattern (two or more word characters) dropped
+        # "i", "a" and the contractions' "n't" and "'m": the words that say who a verdict
+        # is about and whether it is denied.
         parts.append(("ngrams", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                                max_features=30000), "text"))
+                                                max_features=30000, token_pattern=r"\S+"),
+                      "text"))
         # Character n-grams inside words carry across misspellings, slang and
         # speech-to-text errors ("dont", "gonna", "anxios"), where word n-grams miss.
         parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
