@@ -36,6 +36,17 @@ def small_model(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def sklearn_model():
+    """A small scikit-learn model of the bundled kind, fitted on a few written sessions."""
+    from mbt_nlp.learn.corpus import load_corpus
+    from mbt_nlp.learn.training import build_model
+
+    files = sorted((WRITTEN / "w1").glob("*_s0[1-3].jsonl"))
+    corpus = load_corpus(mbt_nlp.load(rules_only=True), files)
+    return build_model().fit(corpus.X, corpus.units.labels)
+
+
 def test_trained_pipeline_loads_and_labels_client_turns(small_model):
     nlp = mbt_nlp.load(model=str(small_model))
     assert nlp.pipe_names[-1] == "mbt_classifier"
@@ -87,50 +98,38 @@ def test_saved_model_is_arrays_read_without_unpickling(small_model):
         assert all(archive[key].dtype != object for key in archive.files)
 
 
-def test_word_view_keeps_one_letter_words_and_contractions():
+def test_word_view_keeps_one_letter_words_and_contractions(sklearn_model):
     # The text is spaCy's tokens joined by spaces; scikit-learn's default token pattern
     # dropped "i", "a", "n't" and "'m", which say who a verdict is about and whether
     # it is denied. The array model must split the text the same way.
-    from mbt_nlp.learn.training import build_model
     from mbt_nlp.pipeline.linear_model import from_sklearn
 
-    fitted = train_sklearn_like(build_model)
-    vocabulary = fitted.named_steps["features"].named_transformers_["ngrams"].vocabulary_
+    vocabulary = sklearn_model.named_steps["features"].named_transformers_["ngrams"].vocabulary_
     assert {"i", "n't", "'m"} <= set(vocabulary)
-    block = from_sklearn(fitted).block("ngrams")
+    block = from_sklearn(sklearn_model).block("ngrams")
     assert block.analyzer_function()("i 'm a mess") == [
         "i", "'m", "a", "mess", "i 'm", "'m a", "a mess"]
 
 
-def test_model_folder_of_an_older_version_still_loads(small_model, tmp_path):
+def test_model_folder_of_an_older_version_still_loads(small_model, sklearn_model, tmp_path):
     # Folders written before the array format hold skops files: read safely, converted,
     # and scored exactly as the same model saved as arrays.
     import shutil
 
-    from mbt_nlp.learn.training import build_model
     from mbt_nlp.pipeline.linear_model import from_sklearn
     from mbt_nlp.pipeline.model_file import save_model, write_model
 
-    fitted = train_sklearn_like(build_model)
     old, new = tmp_path / "old", tmp_path / "new"
     for folder in (old, new):
         shutil.copytree(small_model, folder)
         for stale in (folder / "mbt_classifier").glob("*.npz"):
             stale.unlink()
-    save_model(fitted, old / "mbt_classifier" / "model.skops")
-    write_model(from_sklearn(fitted), new / "mbt_classifier")
+    save_model(sklearn_model, old / "mbt_classifier" / "model.skops")
+    write_model(from_sklearn(sklearn_model), new / "mbt_classifier")
     text = "If he cared he would have rung. Talk is cheap."
     assert mbt_nlp.load(model=str(old))(text)._.mbt_proba == \
         mbt_nlp.load(model=str(new))(text)._.mbt_proba
 
-
-def train_sklearn_like(build_model):
-    """A small scikit-learn model of the bundled kind, fitted on a few written sessions."""
-    from mbt_nlp.learn.corpus import load_corpus
-
-    files = sorted((WRITTEN / "w1").glob("*_s0[1-3].jsonl"))
-    corpus = load_corpus(mbt_nlp.load(rules_only=True), files)
-    return build_model().fit(corpus.X, corpus.units.labels)
 
 
 def test_model_with_foreign_type_is_refused(tmp_path):
