@@ -3,11 +3,13 @@
     python annotations/build_rev16.py [--rev16 ../shared/data/rev16/rev16.jsonl]
 
 rev16 is real podcast speech transcribed verbatim (CC BY-SA 4.0, see
-rev16/ATTRIBUTION.md). The sample drawn by sample_rev16.py (raw/sample.tsv)
-was labelled twice, blind, and every disagreement adjudicated
-(raw/adjudication.tsv). Writes one JSONL per episode with every turn, so each
-labelled turn keeps its context; turns outside the sample carry
-`"coded": false` and no label. Also writes raw/agreement.json.
+rev16/ATTRIBUTION.md). The two draws of sample_rev16.py (raw/sample.tsv, weighted
+to long turns and marker words, and raw/sample_scored.tsv, the turns a model
+ranked likeliest to be a mode plus as many ordinary ones) were labelled twice,
+blind, and every disagreement adjudicated (raw/adjudication.tsv). Writes one
+JSONL per episode with every turn, so each labelled turn keeps its context;
+turns outside the sample carry `"coded": false` and no label. Also writes
+raw/agreement.json.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     first, second, adjudicated, report = read_raw(HERE / "raw")
-    sample = read_tsv(HERE / "raw" / "sample.tsv")
+    sample = read_tsv(HERE / "raw" / "sample.tsv") | read_tsv(HERE / "raw" / "sample_scored.tsv")
     if set(sample) != set(first):
         raise SystemExit("the label files do not cover exactly the sampled turns")
 

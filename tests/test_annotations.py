@@ -100,14 +100,42 @@ def test_rev16_sample_is_double_labelled_and_licensed():
     assert len(labelled.labels) >= 1500
     assert len(all_turns) > len(labelled.labels)  # uncoded turns are kept as context
     ids = {f"{t.session}:{t.index}" for t in labelled.turns}
-    for name in ("labeller_a.tsv", "labeller_b.tsv", "sample.tsv"):
+
+    def ids_in(name: str) -> set[str]:
         with (REV16 / "raw" / name).open(encoding="utf-8") as handle:
-            assert {row["id"] for row in csv.DictReader(handle, delimiter="\t")} == ids
+            return {row["id"] for row in csv.DictReader(handle, delimiter="\t")}
+
+    assert ids_in("labeller_a.tsv") == ids_in("labeller_b.tsv") == ids
+    # Two draws, disjoint, that together are exactly the labelled turns.
+    first, second = ids_in("sample.tsv"), ids_in("sample_scored.tsv")
+    assert not first & second
+    assert first | second == ids
     assert "CC BY-SA 4.0" in (REV16 / "ATTRIBUTION.md").read_text()
     assert "Attribution-ShareAlike 4.0" in (REV16 / "LICENSE.md").read_text()
     # Weighted to long turns: every turn over 30 words of the source is in the sample.
     long_turns = {f"{t.session}:{t.index}" for t in all_turns if len(t.text.split()) > 30}
     assert long_turns <= ids
+
+
+def test_second_rev16_draw_takes_every_high_score_and_as_many_ordinary_turns():
+    import sys
+
+    sys.path.insert(0, str(REPO / "annotations"))
+    from sample_rev16 import MIN_SCORED, draw_scored
+
+    keys = [f"s:{i}" for i in range(40)]
+    words = [5 if i < 20 else 20 for i in range(40)]  # buckets 1-10 and 11-30
+    p_any = [0.5 if i in (1, 2, 3, 25) else 0.0 for i in range(40)]
+    picked = dict(draw_scored(keys, words, p_any, taken={"s:1", "s:7"}))
+    model = {k for k, how in picked.items() if how == "model"}
+    random_ = {k for k, how in picked.items() if how == "random"}
+    assert model == {"s:2", "s:3", "s:25"}  # s:1 was in the first draw
+    assert "s:1" not in picked and "s:7" not in picked
+    assert all(p_any[int(k[2:])] < MIN_SCORED for k in random_)
+    # As many ordinary turns as high-scoring ones, bucket by bucket.
+    assert sum(words[int(k[2:])] == 5 for k in random_) == 2
+    assert sum(words[int(k[2:])] == 20 for k in random_) == 1
+    assert list(picked) == sorted(picked, key=lambda k: int(k[2:]))  # input order
 
 
 def test_contrast_part_is_double_labelled_one_client_per_session():
