@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import TypeVar
 
-from mbt_nlp.learn.metrics import length_bucket
+from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 
 HERE = Path(__file__).resolve().parent / "rev16"
 # Words that the rules and the classifier attend to (certainty, absolutes,
@@ -69,7 +69,10 @@ def draw_scored(keys: list[str], words: list[int], p_any: list[float],
     rng = random.Random(0)
     scored = {i for i, k in enumerate(keys) if k not in taken and p_any[i] >= MIN_SCORED}
     how = {i: "model" for i in scored}
-    for name in {length_bucket(words[i]) for i in scored}:
+    # Longest bucket first, a fixed order: a set's order follows the hash seed,
+    # and the random half would with it. This order gives the committed draw.
+    for name in [b for b in reversed(BUCKETS) if any(length_bucket(words[i]) == b
+                                                     for i in scored)]:
         pool = [i for i, k in enumerate(keys)
                 if k not in taken and i not in scored and length_bucket(words[i]) == name]
         rng.shuffle(pool)

@@ -138,6 +138,23 @@ def test_second_rev16_draw_takes_every_high_score_and_as_many_ordinary_turns():
     assert list(picked) == sorted(picked, key=lambda k: int(k[2:]))  # input order
 
 
+def test_second_rev16_draw_does_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    script = (f"import sys; sys.path.insert(0, {str(REPO / 'annotations')!r})\n"
+              "from sample_rev16 import draw_scored\n"
+              "keys = [f's:{i}' for i in range(60)]\n"
+              "words = [5, 20, 50] * 20\n"
+              "p_any = [0.5 if i % 7 == 0 else 0.0 for i in range(60)]\n"
+              "print(draw_scored(keys, words, p_any, set()))\n")
+    draws = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+             for seed in range(6)}
+    assert len(draws) == 1
+
+
 def test_contrast_part_is_double_labelled_one_client_per_session():
     import csv
     import json
