@@ -23,6 +23,7 @@ import argparse
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TypeVar
 
@@ -67,17 +68,17 @@ def draw_scored(keys: list[str], words: list[int], p_any: list[float],
     P(any mode) >= MIN_SCORED ("model"), and as many keys again from the rest
     of each length bucket, at random (seed 0, "random")."""
     rng = random.Random(0)
+    bucket = [length_bucket(n) for n in words]
     scored = {i for i, k in enumerate(keys) if k not in taken and p_any[i] >= MIN_SCORED}
     how = {i: "model" for i in scored}
+    wanted = Counter(bucket[i] for i in scored)
     # Longest bucket first, a fixed order: a set's order follows the hash seed,
     # and the random half would with it. This order gives the committed draw.
-    for name in [b for b in reversed(BUCKETS) if any(length_bucket(words[i]) == b
-                                                     for i in scored)]:
+    for name in [b for b in reversed(BUCKETS) if wanted[b]]:
         pool = [i for i, k in enumerate(keys)
-                if k not in taken and i not in scored and length_bucket(words[i]) == name]
+                if k not in taken and i not in scored and bucket[i] == name]
         rng.shuffle(pool)
-        want = sum(length_bucket(words[i]) == name for i in scored)
-        how.update({i: "random" for i in pool[:want]})
+        how.update({i: "random" for i in pool[:wanted[name]]})
     return [(keys[i], how[i]) for i in sorted(how)]
 
 
