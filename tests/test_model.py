@@ -233,12 +233,19 @@ def test_train_refuses_to_write_into_the_installed_package(tmp_path):
     assert not target.exists()
 
 
+def _own_interventions(files: list[pathlib.Path]) -> list[str]:
+    """`--interventions` on the files given: without it `mbt train` also fits the
+    intervention classifier on every bundled clinician code (about 20 s)."""
+    return [arg for f in files for arg in ("--interventions", str(f))]
+
+
 def test_train_warns_on_tiny_one_session_data(tmp_path):
     from mbt_nlp.cli.main import app
     from typer.testing import CliRunner
 
     one = sorted((WRITTEN / "w1").glob("*_s01.jsonl"))
-    result = CliRunner().invoke(app, ["train", *map(str, one), "-o", str(tmp_path / "m")])
+    result = CliRunner().invoke(app, ["train", *map(str, one), *_own_interventions(one),
+                                      "-o", str(tmp_path / "m")])
     assert "warning: only" in result.output and "1 session(s)" in result.output
     assert result.exit_code == 0 and (tmp_path / "m" / "config.cfg").is_file()
     # The windows combiner needs out-of-fold scores, so two sessions at least: one line.
@@ -248,13 +255,30 @@ def test_train_warns_on_tiny_one_session_data(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
+def test_train_fits_the_intervention_classifier_on_every_bundled_code_by_default(tmp_path):
+    from mbt_nlp.cli.main import app, default_intervention_paths
+    from typer.testing import CliRunner
+
+    from mbt_nlp.learn.interventions import load_clinician_turns
+
+    one = sorted((WRITTEN / "w1").glob("*_s01.jsonl"))
+    result = CliRunner().invoke(app, ["train", *map(str, one), "-o", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    coded = load_clinician_turns(default_intervention_paths())
+    settings = mbt_nlp.load(model=str(tmp_path / "m")).get_pipe("mbt_intervention").settings
+    assert settings["trained_on"]["turns"] == len(coded.codes) > 10_000
+    assert f"intervention classifier: {len(coded.codes)} coded clinician turns" in result.output
+
+
 def test_train_makes_the_output_folder_or_says_why_not(tmp_path):
     from mbt_nlp.cli.main import app
     from typer.testing import CliRunner
 
     one = sorted((WRITTEN / "w1").glob("*_s01.jsonl"))
     nested = tmp_path / "runs" / "fold1" / "m"
-    result = CliRunner().invoke(app, ["train", *map(str, one), "-o", str(nested)])
+    result = CliRunner().invoke(app, ["train", *map(str, one), *_own_interventions(one),
+                                      "-o", str(nested)])
     assert result.exit_code == 0 and (nested / "config.cfg").is_file()
     (tmp_path / "a_file").write_text("x")
     result = CliRunner().invoke(app, ["train", *map(str, one), "-o",
