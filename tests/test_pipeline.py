@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import pickle
 
@@ -11,6 +12,7 @@ from spacy.tokens import DocBin
 
 import mbt_nlp
 from mbt_nlp.pipeline.build import MBT_COMPONENTS
+from mbt_nlp.pipeline.components.base import SavedAsJson
 from tests.conftest import trained_base
 
 TEXTS = [
@@ -54,6 +56,39 @@ def test_component_bytes_and_pickle(nlp):
     assert clone.ruleset.to_dict() == markers.ruleset.to_dict()
     restored = nlp.get_pipe("mbt_context").from_bytes(nlp.get_pipe("mbt_context").to_bytes())
     assert restored.config.data["window"] > 0
+
+
+ALTERED = {  # a valid change to each component's state, to see that loading replaces it
+    "mbt_risk": lambda d: d["rules"].pop(),
+    "mbt_markers": lambda d: d["rules"].pop(),
+    "mbt_context": lambda d: d.update(window=d["window"] + 1),
+    "mbt_discourse": lambda d: d["circular"].update(min_words=d["circular"]["min_words"] + 1),
+}
+
+
+def test_every_saved_as_json_component_keeps_its_whole_state(nlp, tmp_path):
+    # Rules, lexicons and configurations, non-ASCII quote characters included, come back
+    # exactly from the folder and from bytes, replacing what the component held.
+    saved = [(name, pipe) for name, pipe in nlp.pipeline if isinstance(pipe, SavedAsJson)]
+    assert {name for name, _ in saved} == set(ALTERED)
+    for name, pipe in saved:
+        pipe.to_disk(tmp_path / name)
+        text = (tmp_path / name / pipe.data_file).read_text(encoding="utf-8")
+        assert json.loads(text) == pipe.data()
+        for source in ("folder", "bytes"):
+            other = copy.deepcopy(pipe.data())
+            ALTERED[name](other)
+            fresh = type(pipe)(nlp, name)
+            fresh.set_data(other, "test")
+            assert fresh.data() != pipe.data()
+            if source == "folder":
+                fresh.from_disk(tmp_path / name)
+            else:
+                fresh.from_bytes(pipe.to_bytes())
+            assert fresh.data() == pipe.data(), (name, source)
+    curly = [q for q in nlp.get_pipe("mbt_context").data()["quote_chars"] if not q.isascii()]
+    saved_context = (tmp_path / "mbt_context" / "context.json").read_text(encoding="utf-8")
+    assert curly and all(q in saved_context for q in curly)  # as written, not \u-escaped
 
 
 def test_docbin_keeps_spans_and_extensions(nlp):

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from mbt_nlp.errors import ModelError
-from mbt_nlp.pipeline.components.error_handling import Batched
+from mbt_nlp.pipeline.components.base import Batched
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
 from mbt_nlp.pipeline.linear_model import LinearModel, ScaledBlock, as_linear

@@ -10,9 +10,8 @@ Disfluencies go to `doc.spans["mbt_disfluency"]`.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from mbt_nlp.errors import ResourceError
+from mbt_nlp.pipeline.components.base import PerDoc, SavedAsJson
 from mbt_nlp.pipeline.components.disfluency import bracket_spans, filler_spans, repeat_spans
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import DISFLUENCY_KEY, SPANS_KEY, marker_dict, register_extensions
@@ -116,7 +116,9 @@ class DocIndex:
         return cues[bisect_left(starts, lo):bisect_left(starts, hi)]
 
 
-class ContextQualifier:
+class ContextQualifier(PerDoc, SavedAsJson):
+    data_file = CONFIG_FILE
+
     def __init__(self, nlp: Language, name: str = "mbt_context",
                  config_path: str | None = None) -> None:
         register_extensions()
@@ -239,23 +241,8 @@ class ContextQualifier:
         doc._.mbt_cancelled = cancelled
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
+    def data(self) -> dict[str, Any]:
+        return dict(self.config.data)
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / CONFIG_FILE).write_text(json.dumps(dict(self.config.data), indent=1),
-                                        encoding="utf-8")
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ContextQualifier:
-        self.set_config(ContextConfig.load(Path(path) / CONFIG_FILE))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return json.dumps(dict(self.config.data)).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ContextQualifier:
-        self.set_config(ContextConfig.from_dict(json.loads(data), "<bytes>"))
-        return self
+    def set_data(self, data: Any, source: str | Path) -> None:
+        self.set_config(ContextConfig.from_dict(data, source))

@@ -9,10 +9,9 @@ to `doc.spans["mbt"]`. Fillers, repeats and interjections found by
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from spacy.parts_of_speech import PROPN
 from spacy.tokens import Doc, Span
 
 from mbt_nlp.errors import ResourceError
+from mbt_nlp.pipeline.components.base import PerDoc, SavedAsJson
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.resources import check_keys, lexicon_set, packaged_path, read_json
@@ -95,7 +95,9 @@ def make_discourse(nlp: Language, name: str, config_path: str | None) -> Discour
     return DiscourseSignals(nlp, name, config_path=config_path)
 
 
-class DiscourseSignals:
+class DiscourseSignals(PerDoc, SavedAsJson):
+    data_file = CONFIG_FILE
+
     def __init__(self, nlp: Language, name: str = "mbt_discourse",
                  config_path: str | None = None) -> None:
         register_extensions()
@@ -216,24 +218,8 @@ class DiscourseSignals:
             doc.spans[SPANS_KEY] = sorted(merged, key=lambda s: (s.start, -s.end, s.label_))
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
+    def data(self) -> dict[str, Any]:
+        return dict(self.config.data)
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / CONFIG_FILE).write_text(json.dumps(dict(self.config.data), indent=1),
-                                        encoding="utf-8")
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> DiscourseSignals:
-        file = Path(path) / CONFIG_FILE
-        self.set_config(DiscourseConfig.from_dict(read_json(file), file))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return json.dumps(dict(self.config.data)).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> DiscourseSignals:
-        self.set_config(DiscourseConfig.from_dict(json.loads(data), "<bytes>"))
-        return self
+    def set_data(self, data: Any, source: str | Path) -> None:
+        self.set_config(DiscourseConfig.from_dict(data, source))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from mbt_nlp.pipeline.components.error_handling import ErrorHandling
+from mbt_nlp.pipeline.components.base import ErrorHandling, PerDoc, SavedAsJson
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.pattern_index import PatternIndex
@@ -32,12 +31,14 @@ def make_markers(nlp: Language, name: str, rules_path: str | None) -> MarkerMatc
     return MarkerMatcher(nlp, name, rules_path=rules_path)
 
 
-class MarkerMatcher(ErrorHandling):
+class MarkerMatcher(ErrorHandling, PerDoc, SavedAsJson):
     """Finds marker spans with the rules of a RuleSet (packaged by default).
 
     The rules travel with the pipeline: `to_disk` writes them beside the
     component, so a saved pipeline keeps the rules it was built with.
     """
+
+    data_file = RULES_FILE
 
     def __init__(self, nlp: Language, name: str = "mbt_markers",
                  rules_path: str | None = None) -> None:
@@ -109,27 +110,8 @@ class MarkerMatcher(ErrorHandling):
             error_handler(self.name, self, [doc], err)
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
+    def data(self) -> dict[str, Any]:
+        return self.ruleset.to_dict()
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / RULES_FILE).write_text(
-            json.dumps(self.ruleset.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8"
-        )
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> MarkerMatcher:
-        rules_file = Path(path) / RULES_FILE
-        from mbt_nlp.pipeline.resources import read_json
-
-        self.set_rules(RuleSet.from_dict(read_json(rules_file), rules_file))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return json.dumps(self.ruleset.to_dict()).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> MarkerMatcher:
-        self.set_rules(RuleSet.from_dict(json.loads(data), "<bytes>"))
-        return self
+    def set_data(self, data: Any, source: str | Path) -> None:
+        self.set_rules(RuleSet.from_dict(data, source))

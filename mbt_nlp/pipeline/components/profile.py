@@ -16,6 +16,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from mbt_nlp.pipeline.components.base import PerDoc
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.resources import lexicon_set
 from mbt_nlp.pipeline.words import client_words
@@ -37,7 +38,7 @@ def make_profile(nlp: Language, name: str) -> DimensionProfile:
     return DimensionProfile(nlp, name)
 
 
-class DimensionProfile:
+class DimensionProfile(PerDoc):
     def __init__(self, nlp: Language, name: str = "mbt_profile") -> None:
         register_extensions()
         self.name = name
@@ -70,10 +71,6 @@ class DimensionProfile:
     def __call__(self, doc: Doc) -> Doc:
         doc._.mbt_profile = self.profile(doc)
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     # Nothing to save: the component has no state beyond the packaged lexicons.
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

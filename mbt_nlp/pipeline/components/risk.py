@@ -8,19 +8,17 @@ A reading aid, not a risk assessment: it lists words, it does not judge risk.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from mbt_nlp.pipeline.components.error_handling import ErrorHandling
+from mbt_nlp.pipeline.components.base import ErrorHandling, PerDoc, SavedAsJson
 from mbt_nlp.pipeline.doc_view import TokenView, token_view
 from mbt_nlp.pipeline.extensions import RISK_KEY, register_extensions
 from mbt_nlp.pipeline.pattern_index import PatternIndex
-from mbt_nlp.pipeline.resources import lexicon_set, read_json
+from mbt_nlp.pipeline.resources import lexicon_set
 from mbt_nlp.pipeline.risk_lexicon import RISK_FILE, RiskLexicon
 from mbt_nlp.pipeline.risk_reading import RiskReader
 from mbt_nlp.pipeline.rules import compile_pattern
@@ -35,9 +33,11 @@ def make_risk(nlp: Language, name: str, risk_path: str | None) -> RiskWords:
     return RiskWords(nlp, name, risk_path=risk_path)
 
 
-class RiskWords(ErrorHandling):
+class RiskWords(ErrorHandling, PerDoc, SavedAsJson):
     """Finds risk mentions with a RiskLexicon (packaged by default); the lexicon is
     saved beside the component, so a saved pipeline keeps the words it was built with."""
+
+    data_file = RISK_FILE
 
     def __init__(self, nlp: Language, name: str = "mbt_risk",
                  risk_path: str | None = None) -> None:
@@ -104,27 +104,11 @@ class RiskWords(ErrorHandling):
             error_handler(self.name, self, [doc], err)
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
+    def data(self) -> dict[str, Any]:
+        return self.lexicon.to_dict()
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / RISK_FILE).write_text(
-            json.dumps(self.lexicon.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RiskWords:
-        risk_file = Path(path) / RISK_FILE
-        self.set_lexicon(RiskLexicon.from_dict(read_json(risk_file), risk_file))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return json.dumps(self.lexicon.to_dict()).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> RiskWords:
-        self.set_lexicon(RiskLexicon.from_dict(json.loads(data), "<bytes>"))
-        return self
+    def set_data(self, data: Any, source: str | Path) -> None:
+        self.set_lexicon(RiskLexicon.from_dict(data, source))
 
 
 def _whole_words(view: TokenView, start: int, end: int) -> tuple[int, int]:

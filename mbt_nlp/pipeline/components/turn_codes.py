@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from mbt_nlp.errors import ModelError
-from mbt_nlp.pipeline.components.error_handling import Batched
+from mbt_nlp.pipeline.components.base import Batched
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.interventions import SIGNALS, feature_columns
