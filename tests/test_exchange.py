@@ -452,6 +452,42 @@ def test_malformed_import_file_names_file_and_line(tmp_path):
     assert str(caught.value).startswith(f"{bad}:2: invalid JSON")
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's parser recurses
+HUGE = '{"n": ' + "9" * 5_000 + "}"  # more digits than Python reads as an integer
+
+
+@pytest.mark.parametrize("fmt", ["prodigy", "doccano"])
+@pytest.mark.parametrize(("bad", "words"), [(DEEP, "nested too deeply"),
+                                           (HUGE, "number too long")], ids=["deep", "huge"])
+def test_json_no_parser_reads_names_file_and_line(fmt, bad, words, tmp_path):
+    out = export(fmt, tmp_path)
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(out.read_text().splitlines()[0] + "\n" + bad + "\n")
+    with pytest.raises(InputError) as caught:
+        import_annotations(fmt, [edited])
+    assert str(caught.value).startswith(f"{edited}:2: JSON") and words in str(caught.value)
+
+
+def test_labelstudio_file_no_parser_reads_is_one_error(tmp_path):
+    edited = tmp_path / "tasks.json"
+    edited.write_text(DEEP)
+    with pytest.raises(InputError, match="nested too deeply") as caught:
+        import_annotations("labelstudio", [edited])
+    assert str(caught.value).startswith(str(edited))
+
+
+def test_brat_identity_note_no_parser_reads_is_one_error(tmp_path):
+    out = export("brat", tmp_path)
+    ann, _ = brat_document(out, ("s1", 1))
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("#"))
+    lines[at] = "\t".join([*lines[at].split("\t")[:2], DEEP])
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not the JSON identity") as caught:
+        import_annotations("brat", [out])
+    assert str(caught.value).startswith(f"{ann}:{at + 1}:")
+
+
 def test_span_outside_its_text_is_an_error(tmp_path):
     out = export("doccano", tmp_path)
     lines = [json.loads(x) for x in out.read_text().splitlines()]

@@ -13,7 +13,6 @@ calibration.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from mbt_nlp.annotation.passages import answered, passages
 from mbt_nlp.errors import InputError
 from mbt_nlp.learn.operating_points import reliability
 from mbt_nlp.pipeline.interventions import SIGNALS, feature_frame
+from mbt_nlp.readers.json_text import parse_json
 from mbt_nlp.transcript import Turn
 
 DEFAULT_C = 4.0
@@ -83,10 +83,7 @@ def load_coded_turns(paths: Sequence[str | Path], *, role: str, field: str,
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise InputError("not a JSON line", path, number) from None
+            row = parse_json(line, path, number)
             if not isinstance(row, dict):
                 raise InputError("a record must be a JSON object", path, number)
             code = row.get(field)

@@ -7,41 +7,25 @@ key: `--records-key` names it, otherwise the first list of objects found
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
 from mbt_nlp.readers.fields import resolve_fields
+from mbt_nlp.readers.json_text import json_lines, parse_json
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.readers.speech_services import service_segments
 from mbt_nlp.readers.whisper import is_whisper, whisper_transcript
 from mbt_nlp.transcript import Transcript
 
-# Python's parser recurses once per level; a transcript never nests more than a few.
-TOO_DEEP = "JSON nested too deeply (more than about 1,000 levels): not a transcript"
-# Python refuses to read an integer of more than 4,300 digits (a guard against slow parsing).
-TOO_LONG = "JSON holds a number too long to read (thousands of digits): not a transcript"
-
 
 def read_jsonl(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
     turns = []
     notices: list[str] | None = None  # fields are matched to the first record's keys
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", source,
-                             number) from None
-        except RecursionError:
-            raise InputError(TOO_DEEP, source, number) from None
-        except ValueError:
-            raise InputError(TOO_LONG, source, number) from None
+    for number, record in json_lines(source):
         if notices is None and isinstance(record, dict):
             options, notices = resolve_fields(record, options)
         turns.append(record_to_turn(record, len(turns), source, Path(path).stem, options,
@@ -91,14 +75,7 @@ def _find_records(data: object, key: str | None, source: str) -> tuple[list[obje
 
 def read_json(path: str | Path, options: ReadOptions) -> Transcript:
     source = str(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
-    except RecursionError:
-        raise InputError(TOO_DEEP, source) from None
-    except ValueError:
-        raise InputError(TOO_LONG, source) from None
+    data = parse_json(read_text(path), source)
     if options.records_key is None and is_whisper(data):
         return whisper_transcript(data, source, Path(path).stem, options)
     if options.records_key is None and (service := service_segments(data)) is not None:

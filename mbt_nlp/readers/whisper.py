@@ -10,12 +10,12 @@ words are lost. A turn's `record` is the number of its first segment.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import parse_json
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.transcript import (
     Transcript,
@@ -116,15 +116,7 @@ def whisper_transcript(data: dict, source: str, session: str, options: ReadOptio
 def read_whisper(path: str | Path, options: ReadOptions) -> Transcript:
     """`--input-format whisper`: the file must have Whisper's shape."""
     source = str(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", source, err.lineno) from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply to be a Whisper transcript", source) from None
-    except ValueError:  # an integer of thousands of digits, which Python refuses to read
-        raise InputError("JSON holds a number too long to read (thousands of digits): not a "
-                         "transcript", source) from None
+    data = parse_json(read_text(path), source)
     if not is_whisper(data):
         raise InputError("not Whisper JSON (expected an object with 'segments': "
                          "[{'start', 'end', 'text', 'speaker'}, ...])", source)

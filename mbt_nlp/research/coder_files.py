@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from mbt_nlp.errors import InputError
 from mbt_nlp.pipeline.resources import LABELS
 from mbt_nlp.readers import read_transcript
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import json_lines
 from mbt_nlp.readers.options import ReadOptions
 from mbt_nlp.readers.records import record_to_turn
 from mbt_nlp.transcript import Turn
@@ -141,14 +141,7 @@ def _records(path: Path, fields: CoderFields) -> Iterator[tuple[int, Mapping[str
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", path,
-                             number) from None
+    for number, record in json_lines(path):
         if not isinstance(record, dict):
             raise InputError(f"expected an object with fields, got {type(record).__name__}",
                              path, number)

@@ -36,6 +36,7 @@ from mbt_nlp.annotation.turns import SCHEMA, annotate_turns
 from mbt_nlp.errors import InputError, MbtError
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import SUFFIXES, ReadOptions, read_transcript
+from mbt_nlp.readers.json_text import parse_json
 from mbt_nlp.transcript import CLIENT
 
 Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
@@ -281,7 +282,7 @@ def is_tagged_jsonl(path: Path) -> bool:
                 if line.strip():
                     first = json.loads(line.decode("utf-8-sig"))
                     return isinstance(first, dict) and first.get("schema") == SCHEMA
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # not JSON we can read
         return False  # reported when read (as a transcript) with its own message
     return False
 
@@ -521,10 +522,7 @@ def tagged_records(path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
                 if not line.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise InputError(f"invalid JSON: {err.msg}", label, number) from None
+                record = parse_json(line, label, number)
                 if not isinstance(record, dict):
                     raise InputError("a record must be a JSON object", label, number)
                 if record.get("schema") != SCHEMA:

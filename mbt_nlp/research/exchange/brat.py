@@ -208,7 +208,7 @@ def read_document(ann: Path, scheme: Scheme = MBT) -> list[ExchangeTurn]:
             note, note_line = notes[ident]
             try:
                 identity = json.loads(note)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON, or JSON no parser reads
                 raise InputError(f"the note of {ident} is not the JSON identity it was "
                                  "exported with", ann, note_line) from None
             turn = reader.add_turn(start, end, identity, number)

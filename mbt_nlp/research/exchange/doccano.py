@@ -15,13 +15,12 @@ as a text-classification project exports it); metadata at the top level or under
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mbt_nlp.errors import InputError
-from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import json_lines
 from mbt_nlp.research.exchange.codebook import (
     MBT,
     Scheme,
@@ -79,14 +78,8 @@ def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> lis
 def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns = []
     for path in paths:
-        for number, line in enumerate(read_text(path).split("\n"), start=1):
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", path,
-                                     number) from None
-                turns.append(from_line(record, str(path), number, scheme))
+        turns += [from_line(record, str(path), number, scheme)
+                  for number, record in json_lines(path)]
     check_unique(turns)
     return turns
 

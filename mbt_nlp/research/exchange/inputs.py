@@ -8,7 +8,6 @@ else is a transcript, tagged here first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mbt_nlp import __version__
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers import ReadOptions, read_transcript
-from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import json_lines
 from mbt_nlp.research.exchange.codebook import BASE_FIELDS, MBT, Scheme, model_codes
 from mbt_nlp.research.exchange.turns import (
     ExchangeTurn,
@@ -54,17 +53,12 @@ def kind_of(path: Path, input_format: str | None = None, field: str = "label") -
     a codebook's field, which also tells an annotation file)."""
     if (input_format or path.suffix.lower().lstrip(".")) not in ("jsonl", "ndjson"):
         return TRANSCRIPT
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if line.strip():
-            try:
-                first = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"invalid JSON: {err.msg}", path, number) from None
-            if isinstance(first, dict) and "schema" in first and "markers" in first:
-                return TAGGED
-            if isinstance(first, dict) and ("label" in first or field in first):
-                return ANNOTATION
-            return TRANSCRIPT
+    for _, first in json_lines(path):  # lazily: only the first record is parsed
+        if isinstance(first, dict) and "schema" in first and "markers" in first:
+            return TAGGED
+        if isinstance(first, dict) and ("label" in first or field in first):
+            return ANNOTATION
+        return TRANSCRIPT
     raise InputError("no records", path)
 
 

@@ -16,7 +16,6 @@ that were not cancelled, a ground-truth one if any, else the last updated.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from mbt_nlp.errors import InputError
 from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import parse_json
 from mbt_nlp.research.exchange.codebook import MBT, Scheme, marker_codes
 from mbt_nlp.research.exchange.output import sidecar, write_json, write_text
 from mbt_nlp.research.exchange.turns import (
@@ -101,10 +101,7 @@ def write(turns: Sequence[ExchangeTurn], out: Path, scheme: Scheme = MBT) -> lis
 def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     turns = []
     for path in paths:
-        try:
-            tasks = json.loads(read_text(path))
-        except json.JSONDecodeError as err:
-            raise InputError(f"invalid JSON: {err.msg}", path, err.lineno) from None
+        tasks = parse_json(read_text(path), path)
         if not isinstance(tasks, list):
             raise InputError("not a Label Studio JSON export (a list of tasks)", path)
         turns += [from_task(t, str(path), i, scheme) for i, t in enumerate(tasks, start=1)]

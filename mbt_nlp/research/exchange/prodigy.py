@@ -17,13 +17,12 @@ file with the annotated ones and every turn comes back, annotated or not.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mbt_nlp.errors import InputError
-from mbt_nlp.readers.decoding import read_text
+from mbt_nlp.readers.json_text import json_lines
 from mbt_nlp.research.exchange.codebook import (
     MBT,
     Scheme,
@@ -85,14 +84,7 @@ def read(paths: Sequence[Path], scheme: Scheme = MBT) -> list[ExchangeTurn]:
     """Turns in first-seen order; an answered task wins over the unanswered export."""
     chosen: dict[tuple[str, int], tuple[ExchangeTurn, bool]] = {}
     for path in paths:
-        for number, line in enumerate(read_text(path).split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", path,
-                                 number) from None
+        for number, record in json_lines(path):
             turn, answered = from_task(record, str(path), number, scheme)
             earlier = chosen.get(turn.key)
             if earlier is not None and earlier[1] and answered:

@@ -261,5 +261,5 @@ def _identity(description: str | None) -> object:
         return None
     try:
         return json.loads(description)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or JSON no parser reads
         return None

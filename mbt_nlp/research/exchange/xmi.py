@@ -148,7 +148,7 @@ def read_document(path: Path, ts: TypeSystem, scheme: Scheme = MBT) -> list[Exch
     for number, fs in enumerate(cas.select(TURN), start=1):
         try:
             extra = json.loads(fs.extra) if fs.extra else {}
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or JSON no parser reads
             raise InputError("the 'extra' feature of a turn is not JSON", path,
                              record=number) from None
         turn = reader.add_turn(fs.begin, fs.end, {
