@@ -264,6 +264,18 @@ def test_overlapping_markers_become_non_overlapping_pieces():
     assert [p["tag"] for p in pieces] == [None, "PE+TEL", None, "MENT", None]
 
 
+def test_a_turn_with_no_words_is_shown_empty(tmp_path, full_nlp):
+    # Speaker labels with nothing after them are turns with empty text: the tagger keeps
+    # them, and so must the page (it stopped on them with a ValueError).
+    assert text_pieces("", [], {}) == []
+    path = tmp_path / "labels.txt"
+    path.write_text("T:\nC:\nT: How are you?\nC:\n", encoding="utf-8")
+    output = tmp_path / "labels.html"
+    write_report(path, output, full_nlp)
+    turns = parse(output.read_text(encoding="utf-8")).turns
+    assert [t["text"] for t in turns] == ["", "", "How are you?", ""]
+
+
 def test_smooth_is_a_centred_three_turn_average():
     assert smooth([0.0, 0.3, 0.6, 0.0]) == pytest.approx([0.15, 0.3, 0.3, 0.3])
     assert smooth([]) == [] and smooth([0.4]) == [0.4]

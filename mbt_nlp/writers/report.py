@@ -15,7 +15,7 @@ import hashlib
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from itertools import pairwise
+from itertools import pairwise, zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +206,7 @@ def text_pieces(text: str, markers: list[dict[str, Any]], reasons: dict[str, str
     # One visible label per cluster of overlapping markers, naming every family in it
     # (nested markers would otherwise repeat the label word by word).
     run: list[dict[str, Any]] = []
-    for piece, following in zip(pieces, [*pieces[1:], None], strict=True):
+    for piece, following in zip_longest(pieces, pieces[1:]):  # a turn with no text: none
         if piece["family"] is None:
             continue
         run += piece["markers"]
