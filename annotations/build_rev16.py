@@ -8,7 +8,9 @@ to long turns and marker words, and raw/sample_scored.tsv, the turns a model
 ranked likeliest to be a mode plus as many ordinary ones) were labelled twice,
 blind, and every disagreement adjudicated (raw/adjudication.tsv). Writes one
 JSONL per episode with every turn, so each labelled turn keeps its context;
-turns outside the sample carry `"coded": false` and no label. Also writes
+turns outside the sample carry `"coded": false` and no label. Each coded turn
+carries its `design_weight`: how many turns of the source it stands for in a
+false-alarm rate of the whole source (see `design_weights`). Also writes
 raw/agreement.json.
 """
 
@@ -16,11 +18,34 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 from build_real import read_raw, read_tsv
 
+from mbt_nlp.learn.metrics import length_bucket
+
 HERE = Path(__file__).resolve().parent / "rev16"
+
+
+def design_weights(words: dict[str, int], first: set[str],
+                   second: dict[str, str]) -> dict[str, float]:
+    """How many turns of the source each sampled turn stands for (`words`: every turn
+    of the source by key; `first`: the first draw; `second`: the second, key -> "model"
+    or "random").
+
+    Given the first draw, each length bucket of the source splits into three: the
+    first draw's turns, the model's turns of the second draw (every turn it ranked at
+    P >= 0.02 outside the first draw) and the rest, from which the second draw took its
+    random turns. The first two are labelled whole (weight 1); a random turn stands for
+    all the rest of its bucket over the random turns drawn from it."""
+    bucket = {key: length_bucket(n) for key, n in words.items()}
+    size = Counter(bucket.values())
+    whole = Counter(bucket[k] for k in words if k in first or second.get(k) == "model")
+    drawn = Counter(bucket[k] for k, how in second.items() if how == "random")
+    return {key: (size[bucket[key]] - whole[bucket[key]]) / drawn[bucket[key]]
+            if second.get(key) == "random" else 1.0
+            for key in first | set(second)}
 
 
 def main() -> None:
@@ -34,9 +59,12 @@ def main() -> None:
     if set(sample) != set(first):
         raise SystemExit("the label files do not cover exactly the sampled turns")
 
+    rows = [json.loads(line) for line in args.rev16.read_text(encoding="utf-8").splitlines()]
+    drawn = {key: row["drawn"] for key, row in read_tsv(HERE / "raw" / "sample_scored.tsv").items()}
+    weights = design_weights({f"{r['session']}:{r['turn']}": len(r["text"].split()) for r in rows},
+                             set(read_tsv(HERE / "raw" / "sample.tsv")), drawn)
     sessions: dict[str, list[dict]] = {}
-    for line in args.rev16.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+    for row in rows:
         key = f"{row['session']}:{row['turn']}"
         record = {"session": row["session"], "turn": row["turn"], "speaker": row["speaker"],
                   "role": "client", "text": row["text"], "label": None, "secondary": None,
@@ -53,6 +81,8 @@ def main() -> None:
             record["secondary"] = first[key]["secondary"] or second[key]["secondary"] or None
         if record["secondary"] == record["label"]:
             record["secondary"] = None
+        if key in sample:
+            record["design_weight"] = round(weights[key], 4)
         sessions.setdefault(row["session"], []).append(record)
     for session, records in sessions.items():
         (HERE / f"{session}.jsonl").write_text(

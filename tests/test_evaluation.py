@@ -60,6 +60,12 @@ def test_false_alarms_and_recall_are_given_by_turn_length(results):
     # The windows-combined alternative is reported beside the shipped turn-level decision.
     assert set(spoken["windows_combined"]) >= {"auroc_any_mode", "false_alarm_rate",
                                                 "by_length"}
+    # rev16 was drawn with unequal chances: its rates over the whole source are given too;
+    # a part labelled whole has only its own.
+    for scheme in ("session_cv", "leave_one_writer_out"):
+        whole = figures[f"rev16_{scheme}"]["design_weighted"]
+        assert set(whole["by_length"]) == set(figures[f"rev16_{scheme}"]["by_length"])
+        assert "design_weighted" not in figures[f"spoken_{scheme}"]
 
 
 def test_written_scores_are_consistent(results):

@@ -45,6 +45,12 @@ class LabelledTurns:
                              [self.writers[i] for i in idx])
 
 
+def design_weights(turns: Sequence[Turn]) -> np.ndarray:
+    """How many turns of its source each labelled turn stands for (`design_weight`, of a
+    part drawn with unequal chances, e.g. rev16); 1 for a turn of a part labelled whole."""
+    return np.array([float(t.meta.get("design_weight", 1.0)) for t in turns])
+
+
 def load_annotations(paths: Sequence[str | Path]) -> tuple[list[Turn], LabelledTurns]:
     """All turns (for context) and the labelled client turns of annotation JSONL files.
 
@@ -70,6 +76,12 @@ def load_annotations(paths: Sequence[str | Path]) -> tuple[list[Turn], LabelledT
             if label not in LABELS:
                 raise InputError(f"client turn {turn.index} has label {label!r}; expected one "
                                  f"of {', '.join(LABELS)}", file, turn.line)
+            weight = turn.meta.get("design_weight", 1.0)
+            if (isinstance(weight, bool) or not isinstance(weight, int | float)
+                    or not 1.0 <= weight < float("inf")):
+                raise InputError(f"design_weight {weight!r} of client turn {turn.index} must "
+                                 "be a number >= 1 (the turns of the source it stands for)",
+                                 file, turn.line)
             labelled.turns.append(turn)
             labelled.labels.append(str(label))
             labelled.writers.append(str(turn.meta.get("writer") or file.parent.name))
@@ -115,6 +127,10 @@ class Corpus:
     @cached_property
     def unit_words(self) -> np.ndarray:
         return np.array([len(t.text.split()) for t in self.units.turns], dtype=int)
+
+    @cached_property
+    def line_weights(self) -> np.ndarray:
+        return design_weights(self.lines.turns)
 
     @cached_property
     def line_words(self) -> np.ndarray:

@@ -24,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 from spacy.language import Language
 
 from mbt_nlp.annotation.turns import annotate_turns
-from mbt_nlp.learn.corpus import Corpus, load_annotations
+from mbt_nlp.learn.corpus import Corpus, design_weights, load_annotations
 from mbt_nlp.learn.metrics import (
     BUCKETS,
     align,
@@ -85,6 +85,26 @@ def _rates(flagged: np.ndarray, gold_mode: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _weighted_false_alarms(flagged: np.ndarray, gold_mode: np.ndarray,
+                           weights: np.ndarray) -> float | None:
+    """The false-alarm rate of the whole source a sample was drawn from: each ordinary
+    turn counts as the turns of the source it stands for."""
+    ordinary = ~gold_mode
+    if not ordinary.any():
+        return None
+    w = weights[ordinary]
+    return round(float((w * flagged[ordinary]).sum() / w.sum()), 4)
+
+
+def _design_weighted(flagged: np.ndarray, gold_mode: np.ndarray, weights: np.ndarray,
+                     buckets: np.ndarray) -> dict[str, Any]:
+    return {"false_alarm_rate": _weighted_false_alarms(flagged, gold_mode, weights),
+            "by_length": {b: _weighted_false_alarms(flagged[buckets == b],
+                                                    gold_mode[buckets == b],
+                                                    weights[buckets == b])
+                          for b in BUCKETS if (buckets == b).any()}}
+
+
 def marked_units(corpus: Corpus, floor: Mapping[str, Any] | None) -> np.ndarray | None:
     """Which of the corpus's units carry an active marker the floor names (None: no
     floor). Markers are rules, not learnt, so no fold can leak them."""
@@ -98,16 +118,20 @@ def marked_units(corpus: Corpus, floor: Mapping[str, Any] | None) -> np.ndarray 
 def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
                      train_prior: Mapping[str, float], prior: Mapping[str, float],
                      threshold: float, marked: np.ndarray | None = None,
-                     floor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                     floor: Mapping[str, Any] | None = None,
+                     weights: np.ndarray | None = None) -> dict[str, Any]:
     """Figures on turns at a realistic prevalence, after the prior adjustment and the
     decision rule (threshold, and the marker floor on `marked` turns), overall and by
-    turn length."""
+    turn length. `weights`: the turns of its source each turn stands for (a sample
+    drawn with unequal chances); where they are not all 1, false-alarm rates of the
+    whole source are added (`design_weighted`) beside the sample's own."""
     proba = adjust(raw, LABELS, train_prior, prior)
     decided = decide(proba, LABELS, threshold, marked, floor)
     gold_mode = np.array([label in MODES for label in y])
     flagged = np.array([label in MODES for label in decided])
     p_mode = any_mode(proba, LABELS)
     buckets = np.array([length_bucket(n) for n in words])
+    weighted = weights is not None and bool(np.any(np.asarray(weights) != 1.0))
     report: dict[str, Any] = {
         **_rates(flagged, gold_mode),
         "flagged_turns": int(flagged.sum()),
@@ -121,17 +145,26 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
         "curves": curves(y, proba),
         "operating_points": [],
     }
+    if weighted:
+        weights = np.asarray(weights, dtype=float)
+        report["design_weighted"] = _design_weighted(flagged, gold_mode, weights, buckets)
     for t in THRESHOLDS:
         f = flags(p_mode, t, marked, floor)
         by_length = {b: _rates(f[buckets == b], gold_mode[buckets == b])
                      for b in BUCKETS if (buckets == b).any()}
         worst = max((r["false_alarm_rate"] for r in by_length.values()
                      if r["false_alarm_rate"] is not None), default=0.0)
-        report["operating_points"].append({
+        point = {
             "threshold": t, **{k: v for k, v in _rates(f, gold_mode).items()
                                if k in ("false_alarm_rate", "recall_of_modes")},
             "worst_bucket_false_alarm_rate": worst, "by_length": by_length,
-        })
+        }
+        if weighted:
+            whole = _design_weighted(f, gold_mode, weights, buckets)
+            point["design_weighted_false_alarm_rate"] = whole["false_alarm_rate"]
+            point["worst_bucket_design_weighted_false_alarm_rate"] = max(
+                (v for v in whole["by_length"].values() if v is not None), default=0.0)
+        report["operating_points"].append(point)
     return report
 
 
@@ -199,7 +232,8 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
                 continue
             line_proba = corpus.per_line(turn_only[rows])
             report = screening_report(corpus.lines.labels, corpus.line_words, line_proba,
-                                      train_prior, prior, threshold, on_lines(name), floor)
+                                      train_prior, prior, threshold, on_lines(name), floor,
+                                      corpus.line_weights)
             pooled.append((list(corpus.lines.labels), list(corpus.line_words),
                            adjust(line_proba, LABELS, train_prior, prior), on_lines(name)))
             both = screening_report(corpus.lines.labels, corpus.line_words,
@@ -252,15 +286,24 @@ def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
     for bucket, b in r["by_length"].items():
         lines.append(f"| {bucket} | {b['turns']} | {b['false_alarm_rate']} | "
                      f"{b['ordinary_turns']} | {b['recall_of_modes']} | {b['mode_turns']} |")
+    if "design_weighted" in r:
+        d = r["design_weighted"]
+        lines += ["", "The sample was drawn with unequal chances (`design_weight`). Over the "
+                  "whole source, each turn counted as the turns it stands for: false alarms "
+                  f"{d['false_alarm_rate']}; by length "
+                  + " · ".join(f"{b} {v}" for b, v in d["by_length"].items())]
     if "windows_combined" in r:
         c = r["windows_combined"]
         lines += ["", f"With turn and window evidence combined (`--combine-windows`): false "
                   f"alarms {c['false_alarm_rate']} · recall {c['recall_of_modes']} · AUROC "
                   f"{c['auroc_any_mode']}"]
-    lines += ["", "| threshold on P(any mode) | false alarms | worst length bucket | recall |",
-              "|---|---|---|---|"]
+    whole = "design_weighted" in r
+    lines += ["", "| threshold on P(any mode) | false alarms | worst length bucket | recall |"
+              + (" worst bucket, whole source |" if whole else ""),
+              "|---|---|---|---|" + ("---|" if whole else "")]
     lines += [f"| {p['threshold']} | {p['false_alarm_rate']} | "
               f"{p['worst_bucket_false_alarm_rate']} | {p['recall_of_modes']} |"
+              + (f" {p['worst_bucket_design_weighted_false_alarm_rate']} |" if whole else "")
               for p in r["operating_points"]]
     lines.append("")
     return lines
@@ -346,28 +389,29 @@ def score_model(nlp: Language, written: Sequence[str | Path] | None,
     floor = classifier.settings.get("marker_floor")
 
     def probabilities(paths: Sequence[str | Path]
-                      ) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
+                      ) -> tuple[list[str], list[int], np.ndarray, np.ndarray, np.ndarray]:
         all_turns, labelled = load_annotations(paths)
         records = {(r["session"], r["turn"]): r for r in annotate_turns(nlp, all_turns)}
         proba = np.array([[records[(t.session, t.index)]["proba"][label] for label in LABELS]
                           for t in labelled.turns])
         marked = np.array([_passage_marked(records, records[(t.session, t.index)], floor)
                            for t in labelled.turns], dtype=bool)
-        return labelled.labels, [len(t.text.split()) for t in labelled.turns], proba, marked
+        return (labelled.labels, [len(t.text.split()) for t in labelled.turns], proba, marked,
+                design_weights(labelled.turns))
 
     results: dict[str, Any] = {"settings": {"prior": target, "threshold": threshold,
                                             "marker_floor": floor,
                                             "length_buckets_words": list(BUCKETS)}}
     if written:
-        labels, _, proba, _ = probabilities(written)
+        labels, _, proba, _, _ = probabilities(written)
         p = adjust(proba, LABELS, target, class_prior(labels))
         results["written"] = classification_report(labels, [LABELS[j] for j in p.argmax(1)], p)
     pooled: list[tuple[list[str], list[int], np.ndarray, np.ndarray]] = []
     for name, paths in realistic.items():
-        labels, words, proba, marked = probabilities(paths)
+        labels, words, proba, marked, weights = probabilities(paths)
         # Probabilities are already at the target prior: the adjustment is the identity.
         results[name] = screening_report(labels, words, proba, target, target, threshold,
-                                         marked, floor)
+                                         marked, floor, weights)
         pooled.append((labels, words, proba, marked))
     if pooled:
         results["operating_points"] = named_points(
