@@ -55,14 +55,16 @@ def main() -> None:
     args = parser.parse_args()
 
     first, second, adjudicated, report = read_raw(HERE / "raw")
-    sample = read_tsv(HERE / "raw" / "sample.tsv") | read_tsv(HERE / "raw" / "sample_scored.tsv")
+    first_draw = read_tsv(HERE / "raw" / "sample.tsv")
+    second_draw = read_tsv(HERE / "raw" / "sample_scored.tsv")
+    sample = first_draw | second_draw
     if set(sample) != set(first):
         raise SystemExit("the label files do not cover exactly the sampled turns")
 
     rows = [json.loads(line) for line in args.rev16.read_text(encoding="utf-8").splitlines()]
-    drawn = {key: row["drawn"] for key, row in read_tsv(HERE / "raw" / "sample_scored.tsv").items()}
     weights = design_weights({f"{r['session']}:{r['turn']}": len(r["text"].split()) for r in rows},
-                             set(read_tsv(HERE / "raw" / "sample.tsv")), drawn)
+                             set(first_draw),
+                             {key: row["drawn"] for key, row in second_draw.items()})
     sessions: dict[str, list[dict]] = {}
     for row in rows:
         key = f"{row['session']}:{row['turn']}"
