@@ -10,6 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from mbt_nlp.errors import MbtError
+from mbt_nlp.readers import READERS, SUFFIXES
+
+# Written from the readers themselves, so that a new reader is never missing from help.
+KNOWN_SUFFIXES = " ".join(SUFFIXES)
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -83,7 +87,7 @@ BaseOption = Annotated[
 
 InputFormatOption = Annotated[
     str | None, typer.Option("--input-format", help="Input format when the suffix does not "
-                             "tell: txt, csv, tsv, jsonl, json, vtt, srt, docx.")
+                             f"tell: {', '.join(READERS)}.")
 ]
 SessionFieldOption = Annotated[str, typer.Option(help="Field holding the session id.")]
 TurnFieldOption = Annotated[str, typer.Option(help="Field holding the turn number.")]

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from mbt_nlp.cli.agree import agree
 from mbt_nlp.cli.common import (
+    KNOWN_SUFFIXES,
     BaseOption,
     ClientOption,
     ClinicianOption,
@@ -73,15 +74,6 @@ def main(
     """
 
 
-app.command(name="report")(report)
-app.command(name="agree")(agree)
-app.command(name="export")(export)
-app.command(name="import")(import_)
-app.command(name="trends")(trends)
-app.command(name="suggest")(suggest)
-
-
-@app.command()
 def explain(
     text: Annotated[str, typer.Argument(help="The words to explain, e.g. \"It just is.\"")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
@@ -152,11 +144,10 @@ def progress_callbacks(quiet: bool):
     return progress, on_start, on_done
 
 
-@app.command()
 def tag(
     inputs: Annotated[list[str], typer.Argument(
         help="Transcript files, directories (searched recursively) or '-' for standard "
-             "input. Formats: .txt .csv .tsv .jsonl .json .vtt .srt .docx.")],
+             f"input. Formats: {KNOWN_SUFFIXES}.")],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="One JSONL file for all records ('-' for stdout).")] = None,
     out_dir: Annotated[Path | None, typer.Option(
@@ -206,8 +197,10 @@ def tag(
     threshold: ThresholdOption = None,
     operating_point: OperatingPointOption = None,
 ) -> None:
-    """Tag transcripts: one record per input turn with markers, mode, probabilities,
-    discourse and profile, traceable to source file and line.
+    """Tag transcripts: one record per input turn, with its evidence.
+
+    Each record holds the turn's markers, mode, probabilities, discourse and profile,
+    traceable to source file and line.
 
     Examples:
       mbt tag session.txt -o session.jsonl
@@ -363,7 +356,6 @@ def held_out_intervention_paths() -> list[Path]:
     return [hosts] if hosts.exists() else []
 
 
-@app.command()
 def train(
     annotations: AnnotationsArg = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Pipeline directory to write "
@@ -393,9 +385,11 @@ def train(
         help="With --codebook: add the codes to this trained pipeline instead of the "
              "bundled one.")] = None,
 ) -> None:
-    """Train the mode classifier (and, where clinician turns are coded, the intervention
-    classifier) on annotated transcripts and write the full pipeline; or, with
-    --codebook, learn a research group's own codes.
+    """Train the classifiers on annotated transcripts, or learn your own codes.
+
+    Trains the mode classifier (and, where clinician turns are coded, the intervention
+    classifier) and writes the full pipeline; with --codebook, learns a research
+    group's own codes instead.
 
     Example: mbt train annotations/ -o my_model  (then: mbt tag --model my_model ...)
     Own codes: mbt train coded/ --codebook rf_levels.toml -o rf_model
@@ -474,7 +468,6 @@ def _train_own_codes(annotations: list[Path] | None, codebook_file: Path, output
                       f"{escape(str(output))}", highlight=False)
 
 
-@app.command()
 def evaluate(
     written: Annotated[list[Path] | None, typer.Option(
         help="Written annotation files/folders (default: annotations/written).")] = None,
@@ -510,11 +503,12 @@ def evaluate(
     data: Annotated[list[Path] | None, typer.Option(
         help="With --codebook: annotation files/folders carrying your codes.")] = None,
 ) -> None:
-    """Cross-validate the classifier by session and leave-one-writer-out: per-label
-    precision/recall/F1, macro-F1, kappa, confusion matrix and calibration on the written
-    corpus and the contrast sets; false alarms and recall by turn length, AUROC and
-    calibration on the parts labelled at a realistic prevalence (real chats, spoken
-    sessions, rev16 speech).
+    """Cross-validate the classifier by session and leave-one-writer-out.
+
+    Per-label precision/recall/F1, macro-F1, kappa, confusion matrix and calibration
+    on the written corpus and the contrast sets; false alarms and recall by turn
+    length, AUROC and calibration on the parts labelled at a realistic prevalence
+    (real chats, spoken sessions, rev16 speech).
 
     Takes several minutes: every part is trained on together, as `mbt train` does.
     """
@@ -619,6 +613,20 @@ def _score_model(model: Path, written: list[Path] | None,
     typer.echo(format_scores(results))
     if json_out:
         json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+# Listed in `mbt --help` in this order, under these headings: the everyday job first.
+_TAGGING, _MODELS, _RESEARCH = "Tag and read", "Train and evaluate", "Research"
+app.command(name="tag", rich_help_panel=_TAGGING)(tag)
+app.command(name="report", rich_help_panel=_TAGGING)(report)
+app.command(name="explain", rich_help_panel=_TAGGING)(explain)
+app.command(name="train", rich_help_panel=_MODELS)(train)
+app.command(name="evaluate", rich_help_panel=_MODELS)(evaluate)
+app.command(name="agree", rich_help_panel=_RESEARCH)(agree)
+app.command(name="suggest", rich_help_panel=_RESEARCH)(suggest)
+app.command(name="export", rich_help_panel=_RESEARCH)(export)
+app.command(name="import", rich_help_panel=_RESEARCH)(import_)
+app.command(name="trends", rich_help_panel=_RESEARCH)(trends)
 
 
 if __name__ == "__main__":  # pragma: no cover

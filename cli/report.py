@@ -59,9 +59,11 @@ def report(
     threshold: ThresholdOption = None,
     operating_point: OperatingPointOption = None,
 ) -> None:
-    """Write the supervisor's report for a session: summary, timeline of the modes,
-    the moments to review with their evidence and the clinician's next turn, and the
-    whole transcript with every marker explained.
+    """Write the supervisor's report: one HTML page per session.
+
+    The page holds a summary, a timeline of the modes, the moments to review with
+    their evidence and the clinician's next turn, and the whole transcript with every
+    marker explained.
 
     The page is one HTML file that works offline (no external requests) and prints.
     Flags are candidates for discussion, never a diagnosis.

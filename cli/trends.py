@@ -71,9 +71,11 @@ def trends(
     prior: PriorOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
-    """Follow cases across sessions: per session, the rate of each mode per 100 client
-    turns with a 95% interval, the share of mentalizing turns and the mean profile; per
-    case, a fitted change per session. Writes a table and a page with a chart per case.
+    """Follow cases across sessions: mode rates per session and their change.
+
+    Per session: the rate of each mode per 100 client turns with a 95% interval, the
+    share of mentalizing turns and the mean profile; per case, a fitted change per
+    session. Writes a table and a page with a chart per case.
 
     Cases: --case-field or --case-pattern (default: each INPUT is one case).
     Order: --order-field, a date or a number (default: session ids, s2 before s10).

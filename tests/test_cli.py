@@ -110,3 +110,34 @@ def test_tag_reads_standard_input_and_names_it_in_errors(tmp_path):
     bad = runner.invoke(app, ["tag", "-", "-o", str(tmp_path / "b.jsonl"), "--rules-only"],
                         input="no speaker here\n")
     assert bad.exit_code == 1 and "-:1:" in bad.output and "mbt-stdin" not in bad.output
+
+
+
+def _commands():
+    from typer.main import get_command
+
+    return get_command(app).commands
+
+
+def test_help_lists_the_commands_one_line_each_everyday_job_first():
+    import inspect
+
+    commands = _commands()
+    assert list(commands)[:3] == ["tag", "report", "explain"]
+    assert len({c.rich_help_panel for c in commands.values()}) == 3
+    for name, command in commands.items():
+        # `mbt --help` shows a command's first paragraph with its line breaks kept.
+        summary = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert "\n" not in summary and len(summary) <= 90, name
+
+
+@pytest.mark.parametrize("command", ["tag", "report", "trends", "suggest", "export"])
+def test_help_names_every_format_the_readers_take(command):
+    from mbt_nlp.readers import READERS, SUFFIXES
+
+    params = {p.name: p.help for p in _commands()[command].params}
+    assert all(name in params["input_format"] for name in READERS)
+    if command == "tag":
+        assert all(suffix in params["inputs"] for suffix in SUFFIXES)
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--input-format" in result.output
