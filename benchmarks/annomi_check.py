@@ -20,13 +20,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 import mbt_nlp
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import MbtError
 from mbt_nlp.learn.metrics import BUCKETS, length_bucket
-from mbt_nlp.pipeline.resources import MODES
+from mbt_nlp.pipeline.resources import LABELS, MODES
 
 ANNOMI = Path(__file__).resolve().parents[1] / "annotations" / "annomi"
 sys.path.insert(0, str(ANNOMI))
@@ -35,8 +36,14 @@ from source import read_annomi, turn_id  # noqa: E402
 
 
 def read_labels(path: Path) -> dict[str, str]:
-    rows = path.read_text(encoding="utf-8").splitlines()[1:]
-    return {row.split("\t")[0]: row.split("\t")[1] for row in rows if row}
+    """id -> label of labels.tsv; a missing column or an unknown label stops with the line."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    if missing := {"id", "label"} - set(table.columns):
+        raise SystemExit(f"error: {path}: no {', '.join(sorted(missing))} column")
+    for line, (turn, label) in enumerate(zip(table["id"], table["label"], strict=True), 2):
+        if label not in LABELS or not turn:
+            raise SystemExit(f"error: {path}:{line}: expected an id and one of {', '.join(LABELS)}")
+    return dict(zip(table["id"], table["label"], strict=True))
 
 
 def share(hits: int, n: int) -> str:
@@ -55,6 +62,7 @@ def main() -> None:
                         help="also store the figures under 'annomi' in this metrics file")
     args = parser.parse_args()
 
+    gold = read_labels(args.labels) if args.labels.exists() else {}  # fails before the work
     nlp = mbt_nlp.load(model=args.model)
     if args.threshold is not None:
         nlp.get_pipe("mbt_classifier").configure(None, args.threshold, None)
@@ -64,7 +72,6 @@ def main() -> None:
         raise SystemExit(f"error: {err}") from None
     ids = {(t.session, t.index): turn_id(t) for t in turns}
     records = [r for r in annotate_turns(nlp, turns) if r["role"] == "client"]
-    gold = read_labels(args.labels) if args.labels.exists() else {}
 
     total, flagged = Counter(), Counter()
     by_marker = sum(r.get("flagged_by") == "marker" for r in records)

@@ -41,6 +41,18 @@ def test_annomi_check_refuses_another_file_in_one_line(tmp_path):
         "b178db3b0b98...)"]
 
 
+def test_annomi_check_refuses_a_bad_label_file_by_line(tmp_path):
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("id\tlabel\tsecondary\nannomi_0:11\tnone\t\nannomi_0:23\tmaybe\t\n",
+                      encoding="utf-8")
+    result = run("benchmarks/annomi_check.py", str(tmp_path / "AnnoMI-simple.csv"),
+                 "--labels", str(labels))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {labels}:3: expected an id and one of psychic_equivalence, teleological, "
+        "pretend, mentalizing, none"]
+
+
 def test_heldout_check_prints_counts_and_no_text():
     import pandas as pd
 
