@@ -23,7 +23,7 @@ from pathlib import Path
 
 from build_real import read_raw, read_tsv
 
-from mbt_nlp.learn.metrics import length_bucket
+from mbt_nlp.annotation.flag_rates import length_bucket
 
 HERE = Path(__file__).resolve().parent / "rev16"
 

@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TypeVar
 
-from mbt_nlp.learn.metrics import BUCKETS, length_bucket
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 
 HERE = Path(__file__).resolve().parent / "rev16"
 # Words that the rules and the classifier attend to (certainty, absolutes,

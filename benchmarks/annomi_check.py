@@ -24,9 +24,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 import mbt_nlp
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import MbtError
-from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
 ANNOMI = Path(__file__).resolve().parents[1] / "annotations" / "annomi"

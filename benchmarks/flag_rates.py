@@ -24,8 +24,8 @@ from collections import Counter
 from pathlib import Path
 
 import mbt_nlp
+from mbt_nlp.annotation.flag_rates import BUCKETS, FlagRates, length_bucket
 from mbt_nlp.annotation.turns import annotate_turns
-from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.resources import MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
 from mbt_nlp.transcript import RoleMap
@@ -62,21 +62,16 @@ def main() -> None:
     start = time.perf_counter()
     records = [r for r in annotate_turns(nlp, turns) if r["role"] == "client"]
     seconds = time.perf_counter() - start
-    total, flagged, by_mode = Counter(), Counter(), Counter()
-    flags = []
-    for record in records:
-        bucket = length_bucket(len(record["text"].split()))
-        total[bucket] += 1
-        if record["mode"] in MODES:
-            flagged[bucket] += 1
-            by_mode[record["mode"]] += 1
-            flags.append((record["proba"][record["mode"]], record, bucket))
+    rates = FlagRates().add(records)
+    by_mode = Counter(r["mode"] for r in records if r["mode"] in MODES)
+    flags = [(r["proba"][r["mode"]], r, length_bucket(len(r["text"].split())))
+             for r in records if r["mode"] in MODES]
     print(f"{len(records)} client turns tagged in {seconds:.1f} s")
     print(f"{'words':>8} {'turns':>6} {'flagged':>8} {'share':>7}")
     for bucket in BUCKETS:
-        share = flagged[bucket] / total[bucket] if total[bucket] else 0.0
-        print(f"{bucket:>8} {total[bucket]:>6} {flagged[bucket]:>8} {share:>7.1%}")
-    n, f = sum(total.values()), sum(flagged.values())
+        print(f"{bucket:>8} {rates.judged[bucket]:>6} {rates.flagged[bucket]:>8} "
+              f"{rates.share(bucket):>7.1%}")
+    n, f = rates.total_judged, sum(rates.flagged.values())
     print(f"{'all':>8} {n:>6} {f:>8} {f / max(n, 1):>7.1%}   by mode: {dict(by_mode)}")
     for proba, record, bucket in sorted(flags, key=lambda flag: -flag[0])[:args.show]:
         print(f"  {record['session']}:{record['turn']} {record['mode']} {proba:.2f} "

@@ -22,8 +22,8 @@ from sklearn.metrics import roc_auc_score
 from spacy.language import Language
 
 import mbt_nlp
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.annotation.turns import annotate_turns
-from mbt_nlp.learn.metrics import BUCKETS, length_bucket
 from mbt_nlp.pipeline.resources import MODES
 from mbt_nlp.transcript import CLIENT, CLINICIAN, Turn
 

@@ -45,6 +45,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mbt_nlp import __version__
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.errors import MbtError
 from mbt_nlp.readers.options import DEFAULT_MAX_TURN_CHARS
 
@@ -272,6 +273,7 @@ def _tag_to_file(inputs, output, options, input_format, force, n_process, label_
         + (f"; {len(summary.errors)} file(s) failed" if summary.errors else ""),
         highlight=False,
     )
+    say_flag_rates(summary.flags)
     if summary.errors:
         raise typer.Exit(code=1)
 
@@ -324,7 +326,18 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     err_console.print(
         f"{result.tagged} file(s) tagged ({result.turns} turns), {result.skipped} already "
         f"done, {result.failed} failed -> {out_dir}", highlight=False)
+    say_flag_rates(result.flags)
     raise typer.Exit(code=result.exit_code)
+
+
+def say_flag_rates(flags: FlagRates) -> None:
+    """How often the run flagged a mode, by turn length, and a note when that is far above
+    what ordinary sessions show (annotation/flag_rates.py); nothing for rules-only runs."""
+    if not flags.total_judged:
+        return
+    err_console.print(flags.summary(), highlight=False, soft_wrap=True)
+    if warning := flags.warning():
+        err_console.print(f"[yellow]note:[/] {escape(warning)}", soft_wrap=True, highlight=False)
 
 
 AnnotationsArg = Annotated[

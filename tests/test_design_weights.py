@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
+from mbt_nlp.annotation.flag_rates import length_bucket
 from mbt_nlp.errors import InputError
 from mbt_nlp.learn.corpus import design_weights, load_annotations
 from mbt_nlp.learn.evaluation import _screening_table, screening_report
-from mbt_nlp.learn.metrics import length_bucket
 from mbt_nlp.pipeline.resources import LABELS
 from tests.conftest import REPO
 

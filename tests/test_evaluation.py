@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from mbt_nlp.annotation.flag_rates import BUCKETS
 from mbt_nlp.learn.corpus import load_corpus
 from mbt_nlp.learn.evaluation import evaluate, format_report
-from mbt_nlp.learn.metrics import BUCKETS
 from tests.conftest import REPO
 
 ANNOTATIONS = REPO / "annotations"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mbt_nlp.learn.metrics import length_bucket
+from mbt_nlp.annotation.flag_rates import length_bucket
 from mbt_nlp.learn.training import length_weights
 from mbt_nlp.pipeline.stacking import split_by_turn, stack_feature_names, stack_features
 from mbt_nlp.pipeline.windows import WINDOW_WORDS, window_bounds

@@ -24,7 +24,7 @@ from sample_rev16 import draw  # noqa: E402  (one way of drawing a sample)
 sys.path.insert(0, str(HERE))
 from source import read_annomi, turn_id  # noqa: E402
 
-from mbt_nlp.learn.metrics import length_bucket  # noqa: E402
+from mbt_nlp.annotation.flag_rates import length_bucket  # noqa: E402
 
 PER_BUCKET = {"11-30": 500, "1-10": 350}
 

@@ -20,10 +20,11 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.batch.combine import Part, join_tables
 from mbt_nlp.batch.combine import write_index as write_index_page
 from mbt_nlp.batch.execute import Failure, check_scheduler, run_tasks
@@ -122,6 +123,7 @@ class BatchResult:
     turns: int = 0
     skipped: int = 0  # already done
     failed: int = 0
+    flags: FlagRates = field(default_factory=FlagRates)  # of the files tagged in this run
 
     @property
     def exit_code(self) -> int:
@@ -251,6 +253,7 @@ def _run(tasks: list[Task], options: TaskOptions, staging: Staging, *, force: bo
                 staging.commit(stage, last=completion_markers(task, options))
                 result.tagged += 1
                 result.turns += outcome["turns"]
+                result.flags.merge(outcome.get("flags"))
             if on_done:
                 on_done(outcome)
     combine_tables(tasks, options, summary)

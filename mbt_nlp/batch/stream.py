@@ -12,6 +12,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import InputError, MbtError
 from mbt_nlp.readers import ReadOptions, read_transcript
@@ -25,6 +26,7 @@ class TagSummary:
     files: int = 0
     turns: int = 0
     errors: list[MbtError] = field(default_factory=list)
+    flags: FlagRates = field(default_factory=FlagRates)
 
 
 def tag_to_jsonl(
@@ -77,6 +79,7 @@ def tag_to_jsonl(
         for record in annotate_turns(nlp, turns(), n_process=n_process, batch_size=batch_size,
                                      label_clinician=label_clinician):
             writer.write(record)
+            summary.flags.add((record,))
         summary.turns = writer.count
     return summary
 

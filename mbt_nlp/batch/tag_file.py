@@ -14,6 +14,7 @@ from typing import Any
 
 from spacy.language import Language
 
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.annotation.summary import MARKER_COLUMNS, marker_rows, session_rows, turn_row
 from mbt_nlp.annotation.turns import annotate_pairs
 from mbt_nlp.batch.tasks import PipelineSpec, Task, TaskOptions, output_paths
@@ -45,9 +46,11 @@ def tag_file(task: Task, options: TaskOptions) -> dict[str, Any]:
                                     batch_size=options.batch_size,
                                     label_clinician=options.label_clinician))
         write_outputs(task.name, pairs, options, nlp, transcript.notices, root=task.stage)
-        # notices: how the file was read (e.g. who was taken as the clinician), for the user.
+        # notices: how the file was read (e.g. who was taken as the clinician), for the user;
+        # flags: counts only, so that the run can say how often it flagged, by length.
         return {"file": task.label, "name": task.name, "turns": len(pairs), "error": None,
-                "notices": transcript.notices}
+                "notices": transcript.notices,
+                "flags": FlagRates().add(record for record, _ in pairs).to_dict()}
     except MbtError as err:
         error = err.to_dict()
         error["file"] = task.label

@@ -23,15 +23,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 from spacy.language import Language
 
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.learn.corpus import Corpus, design_weights, load_annotations
-from mbt_nlp.learn.metrics import (
-    BUCKETS,
-    align,
-    classification_report,
-    expected_calibration_error,
-    length_bucket,
-)
+from mbt_nlp.learn.metrics import align, classification_report, expected_calibration_error
 from mbt_nlp.learn.operating_points import curves, format_curves, format_points, named_points
 from mbt_nlp.learn.training import (
     DEFAULT_C,

@@ -61,14 +61,3 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str],
     return report
 
 
-# Turn-length buckets (words) used for every false-alarm and recall figure: false alarms
-# that grow with length are the failure real sessions expose.
-BUCKETS = ("1-10", "11-30", "31-100", ">100")
-
-
-def length_bucket(words: int) -> str:
-    if words <= 10:
-        return "1-10"
-    if words <= 30:
-        return "11-30"
-    return "31-100" if words <= 100 else ">100"

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from mbt_nlp.learn.metrics import BUCKETS, length_bucket
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.pipeline.model_file import read_settings, write_settings
 from mbt_nlp.pipeline.priors import any_mode, flags
 from mbt_nlp.pipeline.resources import LABELS, MODES

@@ -23,11 +23,12 @@ from sklearn.preprocessing import StandardScaler
 from spacy.language import Language
 
 from mbt_nlp import __version__
+from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.errors import InputError
 from mbt_nlp.learn.corpus import Corpus, load_corpus
 from mbt_nlp.learn.interventions import fit as fit_interventions
 from mbt_nlp.learn.interventions import load_clinician_turns
-from mbt_nlp.learn.metrics import BUCKETS, align, length_bucket
+from mbt_nlp.learn.metrics import align
 from mbt_nlp.pipeline.build import CLASSIFIER, INTERVENTION, build_pipeline
 from mbt_nlp.pipeline.features import feature_names
 from mbt_nlp.pipeline.priors import DEFAULT_PRIOR, DEFAULT_THRESHOLD, MARKER_FLOOR
