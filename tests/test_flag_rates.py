@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from mbt_nlp.annotation.flag_rates import BUCKETS, UNUSUAL_MIN_TURNS, FlagRates, length_bucket
 from mbt_nlp.cli.main import app
 from typer.testing import CliRunner
+
+from mbt_nlp.annotation.flag_rates import BUCKETS, UNUSUAL_MIN_TURNS, FlagRates, length_bucket
 
 runner = CliRunner()
 
