@@ -326,16 +326,18 @@ def _tag_to_dir(inputs, out_dir, formats, glob, options, input_format, force, jo
     err_console.print(
         f"{result.tagged} file(s) tagged ({result.turns} turns), {result.skipped} already "
         f"done, {result.failed} failed -> {out_dir}", highlight=False)
-    say_flag_rates(result.flags)
+    say_flag_rates(result.flags, "the files tagged in this run" if result.skipped else None)
     raise typer.Exit(code=result.exit_code)
 
 
-def say_flag_rates(flags: FlagRates) -> None:
-    """How often the run flagged a mode, by turn length, and a note when that is far above
-    what ordinary sessions show (annotation/flag_rates.py); nothing for rules-only runs."""
+def say_flag_rates(flags: FlagRates, of: str | None = None) -> None:
+    """How often the run flagged a mode, by turn length (`of`: which files, when not all),
+    and a note when that is far above what ordinary sessions show
+    (annotation/flag_rates.py); nothing for rules-only runs."""
     if not flags.total_judged:
         return
-    err_console.print(flags.summary(), highlight=False, soft_wrap=True)
+    err_console.print(flags.summary() + (f" ({of})" if of else ""), highlight=False,
+                      soft_wrap=True)
     if warning := flags.warning():
         err_console.print(f"[yellow]note:[/] {escape(warning)}", soft_wrap=True, highlight=False)
 

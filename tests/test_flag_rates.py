@@ -86,3 +86,16 @@ def test_a_rules_only_run_says_nothing_of_flags(ordinary_talk, tmp_path):
                                  "--rules-only"])
     assert result.exit_code == 0, result.output
     assert "flagged" not in result.output
+
+
+def test_a_resumed_run_says_its_rates_are_of_the_files_it_tagged(ordinary_talk, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("T: Hi.\nC: Fine thanks, busy week at work.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["tag", str(ordinary_talk), "--out-dir", str(out)])
+    assert first.exit_code == 0 and "(the files tagged in this run)" not in first.output
+    second = runner.invoke(app, ["tag", str(ordinary_talk), str(other), "--out-dir", str(out)])
+    assert second.exit_code == 0, second.output
+    assert "1 already done" in second.output
+    assert "of 1 client turns; by length: 1-10 words" in second.output
+    assert "(the files tagged in this run)" in second.output
