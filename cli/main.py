@@ -201,7 +201,8 @@ def tag(
     """Tag transcripts: one record per input turn, with its evidence.
 
     Each record holds the turn's markers, mode, probabilities, discourse and profile,
-    traceable to source file and line.
+    traceable to source file and line. The run ends by saying how often a mode was
+    flagged, by turn length, with a note when that is far above ordinary sessions.
 
     Examples:
       mbt tag session.txt -o session.jsonl

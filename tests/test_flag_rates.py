@@ -81,6 +81,12 @@ def test_tag_says_how_often_it_flagged_and_notes_an_unusual_rate(ordinary_talk, 
     assert "note: a mode was flagged" not in plain.output
 
 
+def test_tag_help_says_the_run_ends_with_its_flag_rates():
+    result = runner.invoke(app, ["tag", "--help"])
+    assert result.exit_code == 0
+    assert "how often a mode was flagged, by turn length" in " ".join(result.output.split())
+
+
 def test_a_rules_only_run_says_nothing_of_flags(ordinary_talk, tmp_path):
     result = runner.invoke(app, ["tag", str(ordinary_talk), "-o", str(tmp_path / "o.jsonl"),
                                  "--rules-only"])
