@@ -56,9 +56,10 @@ class FlagRates:
 
     def merge(self, counts: Mapping[str, Mapping[str, int]] | None) -> FlagRates:
         """Add counts made elsewhere (`to_dict()` of a worker's FlagRates)."""
+        judged, flagged = (counts or {}).get("judged", {}), (counts or {}).get("flagged", {})
         for bucket in BUCKETS:
-            self.judged[bucket] += int((counts or {}).get("judged", {}).get(bucket, 0))
-            self.flagged[bucket] += int((counts or {}).get("flagged", {}).get(bucket, 0))
+            self.judged[bucket] += int(judged.get(bucket, 0))
+            self.flagged[bucket] += int(flagged.get(bucket, 0))
         return self
 
     def to_dict(self) -> dict[str, dict[str, int]]:
