@@ -74,6 +74,11 @@ def test_written_scores_are_consistent(results):
     assert sum(map(sum, matrix)) == report["n"]
     assert sum(row[i] for i, row in enumerate(matrix)) / report["n"] >= 0.5  # far above chance
     assert 0 <= report["ece"] <= 0.2
+    # Each writer's own macro-F1 beside the pooled one: what a new writer's sessions get.
+    by_writer = results[0]["written_leave_one_writer_out"]["by_writer"]
+    assert list(by_writer) == ["w1", "w2", "w3"]
+    assert min(by_writer.values()) <= results[0]["written_leave_one_writer_out"]["macro_f1"] \
+        <= max(by_writer.values())
 
 
 def test_report_prints_every_part(results):

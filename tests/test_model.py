@@ -307,6 +307,13 @@ def test_evaluate_scores_a_given_model_without_training(small_model, tmp_path):
                if json_lib.loads(line)["role"] == "client")
     assert scores["turns"] == gold
     assert sum(b["turns"] for b in scores["by_length"].values()) == gold
+    # Written sessions of two writers (not trained on): macro-F1 of each beside the pooled one.
+    written = [str(WRITTEN / w / f"{w}_s05.jsonl") for w in ("w1", "w2")]
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(small_model), "--written",
+                                      written[0], "--written", written[1], "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert list(json_lib.loads(out.read_text())["written"]["by_writer"]) == ["w1", "w2"]
+    assert "macro-F1 by writer (2 writers): lowest" in result.output
     missing = CliRunner().invoke(app, ["evaluate", "--model", str(small_model)])
     assert missing.exit_code == 2 and "files the model was not trained on" in missing.output
     contrast = CliRunner().invoke(app, ["evaluate", "--model", str(small_model),

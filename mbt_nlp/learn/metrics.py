@@ -61,3 +61,19 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str],
     return report
 
 
+def macro_f1_by_writer(gold: Sequence[str], predicted: Sequence[str],
+                       writers: Sequence[str]) -> dict[str, float]:
+    """Macro-F1 of each writer's lines, over the labels in that writer's gold or predicted
+    labels. The pooled figure averages over writers; what the sessions of a writer the
+    model never saw will get is better told by the spread."""
+    gold, predicted, writers = map(np.asarray, (gold, predicted, writers))
+    return {str(w): round(float(f1_score(gold[writers == w], predicted[writers == w],
+                                         average="macro", zero_division=0)), 4)
+            for w in sorted(set(writers.tolist()), key=_writer_order)}
+
+
+def _writer_order(writer: str) -> tuple[str, int, str]:
+    """w2 before w10: writers sort by their number where they have one."""
+    prefix = writer.rstrip("0123456789")
+    digits = writer[len(prefix):]
+    return (prefix, int(digits) if digits else -1, writer)
