@@ -53,7 +53,7 @@ from mbt_nlp.pipeline.priors import (
 from mbt_nlp.pipeline.resources import LABELS, MODES
 
 THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
-# The macro-F1 the sessions of a writer the model never saw should reach (issue 10).
+# The macro-F1 the sessions of a writer the model never saw are to reach (README).
 WRITER_MACRO_F1 = 0.85
 
 
