@@ -165,3 +165,10 @@ def check_turn_length(text: str, max_chars: int, source: str, line: int | None,
             "(raise it with --max-turn-chars, or split the turn)",
             source, line, record,
         )
+
+
+def natural_key(text: str) -> list[str | int]:
+    """'s2' before 's10': digit runs compare as numbers (str and int alternate, so lists
+    of two names always compare)."""
+    return [int(part) if i % 2 else part.casefold()
+            for i, part in enumerate(re.split(r"(\d+)", text))]

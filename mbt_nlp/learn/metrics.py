@@ -15,6 +15,7 @@ from sklearn.metrics import (
 )
 
 from mbt_nlp.pipeline.resources import LABELS
+from mbt_nlp.transcript import natural_key
 
 
 def align(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
@@ -69,11 +70,5 @@ def macro_f1_by_writer(gold: Sequence[str], predicted: Sequence[str],
     gold, predicted, writers = map(np.asarray, (gold, predicted, writers))
     return {str(w): round(float(f1_score(gold[writers == w], predicted[writers == w],
                                          average="macro", zero_division=0)), 4)
-            for w in sorted(set(writers.tolist()), key=_writer_order)}
+            for w in sorted(set(writers.tolist()), key=natural_key)}
 
-
-def _writer_order(writer: str) -> tuple[str, int, str]:
-    """w2 before w10: writers sort by their number where they have one."""
-    prefix = writer.rstrip("0123456789")
-    digits = writer[len(prefix):]
-    return (prefix, int(digits) if digits else -1, writer)

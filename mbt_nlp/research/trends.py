@@ -37,7 +37,7 @@ from mbt_nlp.errors import InputError, MbtError
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import SUFFIXES, ReadOptions, read_transcript
 from mbt_nlp.readers.json_text import parse_json
-from mbt_nlp.transcript import CLIENT
+from mbt_nlp.transcript import CLIENT, natural_key
 
 Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
 MIN_SESSIONS_FOR_SLOPE = 3  # a line through two points has no interval
@@ -215,13 +215,6 @@ def order_label(value: float | datetime | None) -> str | float | None:
             return value.date().isoformat()
         return value.isoformat(timespec="minutes")
     return value
-
-
-def natural_key(text: str) -> list[Any]:
-    """'s2' before 's10': digit runs compare as numbers (str and int alternate, so lists
-    of two names always compare)."""
-    return [int(part) if i % 2 else part.casefold()
-            for i, part in enumerate(re.split(r"(\d+)", text))]
 
 
 # -- grouping ----------------------------------------------------------------------------------
