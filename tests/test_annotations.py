@@ -226,3 +226,27 @@ def test_annomi_source_refuses_a_file_that_is_not_the_labelled_one(tmp_path):
     path.write_text("transcript_id,utterance_id,interlocutor,utterance_text\n0,0,client,Hi\n")
     with pytest.raises(InputError, match=r"AnnoMI-simple\.csv: not the AnnoMI file"):
         read_annomi(path)
+
+
+def test_annomi_held_out_leaves_out_exactly_the_annomi_informed_rules():
+    import sys
+
+    from mbt_nlp.pipeline.rules import RuleSet
+
+    sys.path.insert(0, str(ANNOMI))
+    from source import ANNOMI_INFORMED_PATTERNS, ANNOMI_INFORMED_RULES, without_annomi_informed
+
+    rules = RuleSet.load().to_dict()
+    held_out = without_annomi_informed(rules)
+    before = {(r["id"], p) for r in rules["rules"] for p in r["patterns"]}
+    after = {(r["id"], p) for r in held_out["rules"] for p in r["patterns"]}
+    assert before - after == {(i, p) for i, p in before
+                              if i in ANNOMI_INFORMED_RULES or p in ANNOMI_INFORMED_PATTERNS}
+    assert {i for i, p in before - after if p in ANNOMI_INFORMED_PATTERNS} == {
+        "te.only_action_counts", "pe.others_hate"}
+    assert after < before and {r["id"] for r in held_out["rules"]}.isdisjoint(
+        ANNOMI_INFORMED_RULES)
+    RuleSet.from_dict(held_out, "held out")  # still a valid rule set
+    renamed = {**rules, "rules": [r for r in rules["rules"] if r["id"] != "pe.burden"]}
+    with pytest.raises(ValueError, match=r"pe\.burden"):
+        without_annomi_informed(renamed)

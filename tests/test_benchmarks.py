@@ -53,6 +53,23 @@ def test_annomi_check_refuses_a_bad_label_file_by_line(tmp_path):
         "pretend, mentalizing, none"]
 
 
+def test_annomi_check_held_out_names_an_annomi_informed_rule_the_model_lacks(tmp_path):
+    import json
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(REPO / "models" / "mbt_en", model)
+    rules_file = model / "mbt_markers" / "rules.json"
+    rules = json.loads(rules_file.read_text(encoding="utf-8"))
+    rules["rules"] = [r for r in rules["rules"] if r["id"] != "pe.kind_verdict"]
+    rules_file.write_text(json.dumps(rules), encoding="utf-8")
+    result = run("benchmarks/annomi_check.py", str(tmp_path / "AnnoMI-simple.csv"),
+                 "--model", str(model), "--held-out")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: AnnoMI-informed marker rules not in the model: pe.kind_verdict"]
+
+
 def test_heldout_check_prints_counts_and_no_text():
     import pandas as pd
 
