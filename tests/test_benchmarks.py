@@ -70,6 +70,26 @@ def test_annomi_check_held_out_names_an_annomi_informed_rule_the_model_lacks(tmp
         "error: AnnoMI-informed marker rules not in the model: pe.kind_verdict"]
 
 
+def test_annomi_check_refuses_a_bad_sweep_in_one_line(tmp_path):
+    result = run("benchmarks/annomi_check.py", str(tmp_path / "AnnoMI-simple.csv"),
+                 "--sweep", "0.1,often")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: --sweep wants thresholds such as 0.15,0.1 (got '0.1,often')"]
+
+
+def test_annomi_sweep_line_names_the_worst_bucket_and_counts_modes():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from annomi_check import Scored, sweep_line
+
+    rows = ([("1-10", False, False, 0.0)] * 9 + [("1-10", True, False, 0.3)]
+            + [("31-100", True, False, 0.4)] + [("31-100", False, False, 0.0)] * 3
+            + [("31-100", True, True, 0.9), ("11-30", False, True, 0.01)])
+    line = sweep_line(0.15, Scored(rows=rows))
+    assert line.split() == ["0.15", "14.3%", "(2/14)", "25.0%", "(1/4)", "31-100",
+                            "1", "of", "2"]
+
+
 def test_heldout_check_prints_counts_and_no_text():
     import pandas as pd
 
