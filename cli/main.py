@@ -118,6 +118,9 @@ def explain(
         if result.get("flagged_by") == "marker":
             console.print("    flagged on its marker: the modes stay under the threshold, but "
                           "the words state a fixed verdict (the marker floor)")
+        if result.get("mode_evidence"):
+            weighed = " · ".join(escape(w) for w in result["mode_evidence"])
+            console.print(f"    words that weighed most: {weighed}")
         for seg in result["segments"]:
             words = escape(text[seg["start"]:seg["end"]])
             console.print(f"  segment {seg['mode']} {seg['probability']:.2f}: {words}")

@@ -44,5 +44,6 @@ def explain(text: str, nlp: Language) -> dict[str, Any]:
         result["mode"] = doc._.mbt_mode
         result["proba"] = doc._.mbt_proba
         result["flagged_by"] = doc._.mbt_flagged_by
+        result["mode_evidence"] = doc._.mbt_mode_evidence or []
         result["segments"] = candidate_segments(doc, nlp)
     return result

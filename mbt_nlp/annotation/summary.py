@@ -47,6 +47,8 @@ def turn_row(record: dict[str, Any]) -> dict[str, Any]:
     row["passage_first"], row["passage_last"] = passage
     row["mode"] = record.get("mode")
     row["flagged_by"] = record.get("flagged_by")
+    # The word n-grams that weighed most towards a flagged turn's mode, "; "-joined.
+    row["mode_evidence"] = "; ".join(record.get("mode_evidence") or []) or None
     proba = record.get("proba") or {}
     for label in LABELS:
         row[f"p_{label}"] = proba.get(label)

@@ -124,6 +124,7 @@ def records_from_docs(nlp: Language, docs: Iterable[Doc],
             for _, line_doc in waiting:
                 line_doc._.mbt_mode, line_doc._.mbt_proba = doc._.mbt_mode, doc._.mbt_proba
                 line_doc._.mbt_flagged_by = doc._.mbt_flagged_by
+                line_doc._.mbt_mode_evidence = doc._.mbt_mode_evidence
         labelled = _labelled(passage, label_clinician)
         for turn, line_doc in waiting:
             if labelled and line_doc._.mbt_mode is not None:
@@ -186,6 +187,8 @@ def to_record(turn: Turn, doc: Doc, passage: Passage | None = None, *,
         record["proba"] = ext.mbt_proba if labelled else None
         # "probability" or "marker" (a floor marker under the threshold), None: no mode.
         record["flagged_by"] = ext.mbt_flagged_by if labelled else None
+        # The word n-grams that added most to a flagged turn's mode ([] when not flagged).
+        record["mode_evidence"] = (ext.mbt_mode_evidence or []) if labelled else []
         record["segments"] = (ext.mbt_segments or []) if labelled else []
     if ext.mbt_intervention is not None or (turn.role == CLINICIAN and intervened):
         record["intervention"] = ext.mbt_intervention

@@ -54,6 +54,9 @@ DOC_EXTENSIONS: dict[str, dict[str, object]] = {
     # Why a mode was flagged: "probability" (P(any mode) reached the threshold) or
     # "marker" (a floor marker, with P(any mode) over the lower floor; priors.py).
     "mbt_flagged_by": {"default": None},
+    # The word n-grams that added most to a flagged turn's mode (against none and
+    # mentalizing), from mbt_classifier: the evidence of a flag no marker explains.
+    "mbt_mode_evidence": {"default": None},
     "mbt_segments": {"default": None},
 }
 

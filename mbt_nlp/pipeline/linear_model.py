@@ -105,6 +105,19 @@ class TfidfBlock:
         return np.asarray(indptr, dtype=np.int64), index, data
 
 
+def weighed_terms(row: tuple[np.ndarray, np.ndarray], weights: np.ndarray,
+                  terms: Sequence[str], most: int) -> list[str]:
+    """The terms of one row of a TF-IDF block that add most to a score, strongest first:
+    `row` is the row's (column indices, values), `weights` the score's weight of each
+    column of the block. Only terms that add to it (value x weight > 0)."""
+    columns, values = row
+    if not len(columns):
+        return []
+    added = values * weights[columns]
+    order = np.argsort(-added)[:most]
+    return [str(terms[columns[j]]) for j in order if added[j] > 0]
+
+
 @dataclass(frozen=True)
 class ScaledBlock:
     """Numeric columns standardised: (x - mean) / scale. `columns` None: every column

@@ -270,6 +270,7 @@ def moments(records: list[dict[str, Any]], reasons: dict[str, str],
             "proba": lines[0].get("proba"), "start": lines[0].get("start"),
             "evidence": evidence_by_rule([m for r in lines for m in r.get("markers", [])],
                                          reasons),
+            "mode_evidence": lines[0].get("mode_evidence") or [],
             # A segment that is its whole line repeats what the moment already shows.
             "segments": [{**s, "text": r["text"][s["start"]:s["end"]]}
                          for r in lines for s in r.get("segments") or []

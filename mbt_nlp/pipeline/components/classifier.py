@@ -4,11 +4,13 @@ Holds a linear model (pipeline/linear_model.py: arrays fitted by scikit-learn,
 saved without pickling) and the settings that turn its output into a decision:
 the training prior, the target prior of real sessions, the P(any mode) threshold
 and the marker floor (priors.py). Writes `doc._.mbt_proba` ({label: probability},
-adjusted to the target prior), `doc._.mbt_mode` and `doc._.mbt_flagged_by`.
+adjusted to the target prior), `doc._.mbt_mode`, `doc._.mbt_flagged_by` and, for a
+flagged turn, `doc._.mbt_mode_evidence` (the word n-grams that added most to its mode).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,13 @@ from mbt_nlp.errors import ModelError
 from mbt_nlp.pipeline.components.base import Batched
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
-from mbt_nlp.pipeline.linear_model import LinearModel, ScaledBlock, as_linear
+from mbt_nlp.pipeline.linear_model import (
+    LinearModel,
+    ScaledBlock,
+    TfidfBlock,
+    as_linear,
+    weighed_terms,
+)
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 from mbt_nlp.pipeline.priors import (
     DEFAULT_PRIOR,
@@ -32,17 +40,23 @@ from mbt_nlp.pipeline.priors import (
     flags,
     pick,
 )
-from mbt_nlp.pipeline.resources import LABELS
+from mbt_nlp.pipeline.resources import LABELS, lexicon_set
 from mbt_nlp.pipeline.stacking import stack_features
 from mbt_nlp.pipeline.tokens import make_doc
 from mbt_nlp.pipeline.windows import window_docs
 
 COMBINER = "combiner"  # file stem of the optional second-level model
+EVIDENCE_BLOCK = "ngrams"  # the model's block of word n-grams (learn/training.py)
+MODE_EVIDENCE = 5  # n-grams shown per flagged turn
+ORDINARY = ("none", "mentalizing")
+# spaCy splits "don't" and "I'm" into "do n't" and "i 'm"; shown joined again.
+_CLITIC = re.compile(r" (?=n't\b|'(?:m|s|re|ve|ll|d)\b)")
 
 
 @Language.factory(
     "mbt_classifier",
-    assigns=["doc._.mbt_mode", "doc._.mbt_proba", "doc._.mbt_flagged_by"],
+    assigns=["doc._.mbt_mode", "doc._.mbt_proba", "doc._.mbt_flagged_by",
+             "doc._.mbt_mode_evidence"],
     requires=["doc._.mbt_discourse", "doc._.mbt_profile"],
     default_config={},
 )
@@ -60,6 +74,7 @@ class ModeClassifier(Batched):
         self.model: LinearModel | None = None
         self.combiner: LinearModel | None = None
         self.settings: dict[str, Any] = {}
+        self._function_words = lexicon_set("stopword")
 
     def set_model(self, model: Any, settings: Mapping[str, Any], combiner: Any = None) -> None:
         """The base model, its settings and, optionally, the combiner of turn and window
@@ -179,6 +194,33 @@ class ModeClassifier(Batched):
                  for row in proba]
         return dicts, labels, flagged_by
 
+    def mode_evidence(self, docs: list[Doc], modes: list[str]) -> list[list[str]]:
+        """Per Doc, the word n-grams that add most to the log-odds of its mode against
+        the ordinary labels (a linear model's exact share of each n-gram), strongest
+        first; [] for a model without a word n-gram block."""
+        assert self.model is not None
+        block = self.model.block(EVIDENCE_BLOCK) if EVIDENCE_BLOCK in self.model.offsets \
+            else None
+        if not isinstance(block, TfidfBlock) or not docs:
+            return [[] for _ in docs]
+        texts, signals = feature_matrix(docs)
+        indptr, indices, values = self.model.encode(
+            {"text": texts}, signals, feature_names()).sparse[EVIDENCE_BLOCK]
+        start = self.model.offsets[EVIDENCE_BLOCK]
+        coef = self.model.coef[:, start:start + block.width]
+        classes = list(self.model.classes)
+        ordinary = coef[[classes.index(c) for c in ORDINARY if c in classes]].mean(axis=0)
+        evidence = []
+        for i, mode in enumerate(modes):
+            terms = weighed_terms(
+                (indices[indptr[i]:indptr[i + 1]], values[indptr[i]:indptr[i + 1]]),
+                coef[classes.index(mode)] - ordinary, block.terms, 4 * MODE_EVIDENCE)
+            # "i am" may weigh, but says nothing a reader can check: keep n-grams with a
+            # word that is not a function word.
+            evidence.append([_CLITIC.sub("", t) for t in terms
+                             if not self._function_words.issuperset(t.split())][:MODE_EVIDENCE])
+        return evidence
+
     def _label(self, docs: list[Doc]) -> list[Doc]:
         judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
         if not judged:
@@ -187,6 +229,12 @@ class ModeClassifier(Batched):
             doc._.mbt_proba = proba
             doc._.mbt_mode = mode
             doc._.mbt_flagged_by = by
+        # Only flagged turns (a few in a hundred) are encoded a second time for this.
+        flagged = [doc for doc in judged if doc._.mbt_flagged_by is not None]
+        for doc, words in zip(flagged, self.mode_evidence(flagged, [d._.mbt_mode
+                                                                     for d in flagged]),
+                              strict=True):
+            doc._.mbt_mode_evidence = words
         return docs
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

@@ -25,7 +25,7 @@ from mbt_nlp.pipeline.components.base import Batched
 from mbt_nlp.pipeline.doc_view import token_view
 from mbt_nlp.pipeline.extensions import register_extensions
 from mbt_nlp.pipeline.interventions import SIGNALS, feature_columns
-from mbt_nlp.pipeline.linear_model import LinearModel, TfidfBlock, as_linear
+from mbt_nlp.pipeline.linear_model import LinearModel, TfidfBlock, as_linear, weighed_terms
 from mbt_nlp.pipeline.model_file import read_model, read_settings, write_model, write_settings
 
 EVIDENCE = 3  # n-grams shown per turn
@@ -90,16 +90,11 @@ class TurnCodeClassifier(Batched):
         coef = self.model.coef
         if coef.shape[0] == 1:
             coef = np.vstack([-coef[0], coef[0]])
-        evidence: list[list[str]] = []
-        for i, c in enumerate(chosen):
-            start, end = indptr[i], indptr[i + 1]
-            found: list[str] = []
-            if start < end:
-                row, data = indices[start:end], values[start:end]
-                weight = data * coef[c, offset + row]
-                order = np.argsort(-weight)[:EVIDENCE]
-                found = [str(self._vocabulary[row[j]]) for j in order if weight[j] > 0]
-            evidence.append(found)
+        width = len(self._vocabulary)
+        evidence = [weighed_terms((indices[indptr[i]:indptr[i + 1]],
+                                   values[indptr[i]:indptr[i + 1]]),
+                                  coef[c, offset:offset + width], self._vocabulary, EVIDENCE)
+                    for i, c in enumerate(chosen)]
         where = [(code, classes.index(code) if code in classes else None)
                  for code in self.labels]
         dicts = [{code: 0.0 if j is None else round(p[j], 4) for code, j in where}
