@@ -95,3 +95,10 @@ def test_explain_prints_the_words_that_weighed_most():
     assert "words that weighed most: the only" in " ".join(flagged.output.split())
     quiet = runner.invoke(app, ["explain", REFLECTIVE])
     assert quiet.exit_code == 0 and "words that weighed most" not in quiet.output
+
+
+def test_a_mode_the_model_never_learnt_gets_no_evidence_and_no_error(full_nlp):
+    classifier = full_nlp.get_pipe("mbt_classifier")
+    doc = full_nlp(VERDICT)
+    assert classifier.mode_evidence([doc], ["a_mode_it_never_saw"]) == [[]]
+    assert classifier.mode_evidence([doc], [doc._.mbt_mode]) == [doc._.mbt_mode_evidence]

@@ -209,9 +209,13 @@ class ModeClassifier(Batched):
         start = self.model.offsets[EVIDENCE_BLOCK]
         coef = self.model.coef[:, start:start + block.width]
         classes = list(self.model.classes)
-        ordinary = coef[[classes.index(c) for c in ORDINARY if c in classes]].mean(axis=0)
-        evidence = []
+        rows = [classes.index(c) for c in ORDINARY if c in classes]
+        ordinary = coef[rows].mean(axis=0) if rows else np.zeros(block.width)
+        evidence: list[list[str]] = []
         for i, mode in enumerate(modes):
+            if mode not in classes:  # a model trained without this mode has no weights for it
+                evidence.append([])
+                continue
             terms = weighed_terms(
                 (indices[indptr[i]:indptr[i + 1]], values[indptr[i]:indptr[i + 1]]),
                 coef[classes.index(mode)] - ordinary, block.terms, 4 * MODE_EVIDENCE)
