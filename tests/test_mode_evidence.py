@@ -102,3 +102,13 @@ def test_a_mode_the_model_never_learnt_gets_no_evidence_and_no_error(full_nlp):
     doc = full_nlp(VERDICT)
     assert classifier.mode_evidence([doc], ["a_mode_it_never_saw"]) == [[]]
     assert classifier.mode_evidence([doc], [doc._.mbt_mode]) == [doc._.mbt_mode_evidence]
+
+
+def test_an_ngram_that_starts_with_a_clitic_is_shown_with_the_word_it_leans_on():
+    from mbt_nlp.pipeline.components.classifier import _with_host
+
+    text = "well it 's obvious , i do n't need him"
+    assert _with_host("'s obvious", text) == "it 's obvious"
+    assert _with_host("n't need", text) == "do n't need"
+    assert _with_host("obvious", text) == "obvious"
+    assert _with_host("'s gone", text) == "'s gone"  # not in the text: left as it is

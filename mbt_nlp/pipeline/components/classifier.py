@@ -221,7 +221,7 @@ class ModeClassifier(Batched):
                 coef[classes.index(mode)] - ordinary, block.terms, 4 * MODE_EVIDENCE)
             # "i am" may weigh, but says nothing a reader can check: keep n-grams with a
             # word that is not a function word.
-            evidence.append([_CLITIC.sub("", t) for t in terms
+            evidence.append([_CLITIC.sub("", _with_host(t, texts[i])) for t in terms
                              if not self._function_words.issuperset(t.split())][:MODE_EVIDENCE])
         return evidence
 
@@ -262,6 +262,19 @@ class ModeClassifier(Batched):
                 raise ModelError(err.message, path) from None
             raise
         return self
+
+
+def _with_host(term: str, text: str) -> str:
+    """An n-gram that starts with a clitic ("'s obvious", "n't need") with the word it
+    leans on, as the turn says it ("it's obvious"); `text` is the model's input text."""
+    if not _CLITIC.match(" " + term):
+        return term
+    tokens = text.lower().split()
+    width = len(term.split())
+    for k in range(1, len(tokens) - width + 1):
+        if " ".join(tokens[k:k + width]) == term:
+            return f"{tokens[k - 1]} {term}"
+    return term
 
 
 def _check_signals(model: LinearModel) -> None:
