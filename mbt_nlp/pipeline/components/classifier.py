@@ -24,6 +24,7 @@ from mbt_nlp.pipeline.components.base import Batched
 from mbt_nlp.pipeline.extensions import SPANS_KEY, register_extensions
 from mbt_nlp.pipeline.features import feature_matrix, feature_names
 from mbt_nlp.pipeline.linear_model import (
+    Encoded,
     LinearModel,
     ScaledBlock,
     TfidfBlock,
@@ -134,23 +135,29 @@ class ModeClassifier(Batched):
     def rule_reasons(self) -> dict[str, str]:
         return {}
 
-    def _base_proba(self, docs: list[Doc]) -> np.ndarray:
+    def _encode(self, docs: list[Doc]) -> tuple[Encoded, list[str]]:
+        """The base model's features of the Docs, and the texts its n-grams read."""
         assert self.model is not None
         texts, signals = feature_matrix(docs)
-        raw = self.model.predict_proba(
-            self.model.encode({"text": texts}, signals, feature_names()))
-        return _in_label_order(raw, self.model.classes)
+        return self.model.encode({"text": texts}, signals, feature_names()), texts
+
+    def _base_proba(self, docs: list[Doc], encoded: Encoded | None = None) -> np.ndarray:
+        assert self.model is not None
+        if encoded is None:
+            encoded, _ = self._encode(docs)
+        return _in_label_order(self.model.predict_proba(encoded), self.model.classes)
 
     def _upstream(self) -> list[Any]:
         names = self.nlp.pipe_names
         before = names[: names.index(self.name)] if self.name in names else names
         return [self.nlp.get_pipe(n) for n in before]
 
-    def raw_proba(self, docs: list[Doc]) -> np.ndarray:
+    def raw_proba(self, docs: list[Doc], encoded: Encoded | None = None) -> np.ndarray:
         """Probabilities at the training prior (columns in LABELS order): the base model's
         on the turn, combined with its windows' where the model has a combiner. Each
-        window's base probabilities are kept on the Doc for the segments."""
-        turns = self._base_proba(docs)
+        window's base probabilities are kept on the Doc for the segments. `encoded`: the
+        Docs' features, when the caller has them already."""
+        turns = self._base_proba(docs, encoded)
         if self.combiner is None:
             return turns
         components = self._upstream()
@@ -168,14 +175,14 @@ class ModeClassifier(Batched):
             self.combiner.encode({}, stack_features(turns, per_turn)))
         return _in_label_order(raw, self.combiner.classes)
 
-    def predict(self, docs: list[Doc]
+    def predict(self, docs: list[Doc], encoded: Encoded | None = None
                 ) -> tuple[list[dict[str, float]], list[str], list[str | None]]:
         """Per Doc: probabilities at the target prior, the decided label and what flagged
         it ("probability", "marker" or None for mentalizing / none)."""
         if self.model is None:
             raise ModelError("mbt_classifier has no trained model (train one with `mbt train`)")
         to_target = (self.settings["train_prior"], self.settings["target_prior"])
-        proba = adjust(self.raw_proba(docs), LABELS, *to_target)
+        proba = adjust(self.raw_proba(docs, encoded), LABELS, *to_target)
         for doc in docs:  # the windows' scores too, so segments report the same scale
             if windows := doc.user_data.get("mbt_windows"):
                 adjusted = adjust(np.array([row for _, row in windows]), LABELS, *to_target)
@@ -198,21 +205,27 @@ class ModeClassifier(Batched):
         """Per Doc, the word n-grams that add most to the log-odds of its mode against
         the ordinary labels (a linear model's exact share of each n-gram), strongest
         first; [] for a model without a word n-gram block."""
+        if not docs:
+            return []
+        encoded, texts = self._encode(docs)
+        return self._evidence(encoded, texts, list(range(len(docs))), modes)
+
+    def _evidence(self, encoded: Encoded, texts: list[str], rows: list[int],
+                  modes: list[str]) -> list[list[str]]:
+        """`mode_evidence` of the given rows of an encoded batch."""
         assert self.model is not None
         block = self.model.block(EVIDENCE_BLOCK) if EVIDENCE_BLOCK in self.model.offsets \
             else None
-        if not isinstance(block, TfidfBlock) or not docs:
-            return [[] for _ in docs]
-        texts, signals = feature_matrix(docs)
-        indptr, indices, values = self.model.encode(
-            {"text": texts}, signals, feature_names()).sparse[EVIDENCE_BLOCK]
+        if not isinstance(block, TfidfBlock):
+            return [[] for _ in rows]
+        indptr, indices, values = encoded.sparse[EVIDENCE_BLOCK]
         start = self.model.offsets[EVIDENCE_BLOCK]
         coef = self.model.coef[:, start:start + block.width]
         classes = list(self.model.classes)
-        rows = [classes.index(c) for c in ORDINARY if c in classes]
-        ordinary = coef[rows].mean(axis=0) if rows else np.zeros(block.width)
+        rest = [classes.index(c) for c in ORDINARY if c in classes]
+        ordinary = coef[rest].mean(axis=0) if rest else np.zeros(block.width)
         evidence: list[list[str]] = []
-        for i, mode in enumerate(modes):
+        for i, mode in zip(rows, modes, strict=True):
             if mode not in classes:  # a model trained without this mode has no weights for it
                 evidence.append([])
                 continue
@@ -229,16 +242,18 @@ class ModeClassifier(Batched):
         judged = [doc for doc in docs if not (doc._.mbt_in_passage or doc._.mbt_unlabelled)]
         if not judged:
             return docs
-        for doc, proba, mode, by in zip(judged, *self.predict(judged), strict=True):
+        if self.model is None:
+            raise ModelError("mbt_classifier has no trained model (train one with `mbt train`)")
+        encoded, texts = self._encode(judged)  # once: for the scores and the evidence
+        for doc, proba, mode, by in zip(judged, *self.predict(judged, encoded), strict=True):
             doc._.mbt_proba = proba
             doc._.mbt_mode = mode
             doc._.mbt_flagged_by = by
-        # Only flagged turns (a few in a hundred) are encoded a second time for this.
-        flagged = [doc for doc in judged if doc._.mbt_flagged_by is not None]
-        for doc, words in zip(flagged, self.mode_evidence(flagged, [d._.mbt_mode
-                                                                     for d in flagged]),
-                              strict=True):
-            doc._.mbt_mode_evidence = words
+        flagged = [i for i, doc in enumerate(judged) if doc._.mbt_flagged_by is not None]
+        evidence = self._evidence(encoded, texts, flagged, [judged[i]._.mbt_mode
+                                                            for i in flagged])
+        for i, words in zip(flagged, evidence, strict=True):
+            judged[i]._.mbt_mode_evidence = words
         return docs
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
