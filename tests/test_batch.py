@@ -209,6 +209,20 @@ def test_html_batch_writes_a_page_per_session_and_an_index(tmp_path):
     assert "Hello" in (out / "sub" / "two-b.html").read_text(encoding="utf-8")
 
 
+def test_html_batch_index_says_how_often_the_run_flagged(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.csv").write_text(
+        "session,speaker,text\na,T,How was it?\na,C,It just is. He hates me.\n"
+        "b,T,And then?\nb,C,Maybe he was tired after the shift.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tag", str(src), "--out-dir", str(out), "--format", "html",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "of 2 client turns; by length: 1-10 words" in index
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     import pandas as pd
 

@@ -4,6 +4,7 @@ one-line errors for pathological JSON and an unreachable Dask scheduler."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -328,6 +329,29 @@ def test_index_lists_every_listed_session_and_model(tmp_path):
     assert "3 sessions" in page and "model m 1, rules 2" in page
     for name in ("one", "two-a", "two-b"):
         assert f'href="./{name}.html"' in page
+
+
+def test_index_adds_up_every_listed_sessions_flag_counts(tmp_path):
+    entry = {"client_turns": 40, "client_words": 5000, "flagged": {}, "share_mentalizing": None}
+
+    def counts(flagged: int) -> dict:
+        return {"judged": {">100": 20}, "flagged": {">100": flagged}}
+
+    one, two = tmp_path / "one.html.json", tmp_path / "two.html.json"
+    one.write_text(json.dumps([{**entry, "session": "s1", "href": "./one.html",
+                                "flag_rates": counts(3)}]), encoding="utf-8")
+    # s3: a listing written before listings carried counts (a run resumed after an upgrade)
+    two.write_text(json.dumps([{**entry, "session": "s2", "href": "./two-a.html",
+                                "flag_rates": counts(4)},
+                               {**entry, "session": "s3", "href": "./two-b.html"}]),
+                   encoding="utf-8")
+    target = tmp_path / "index.html"
+    write_index(lambda: [one, two], target)
+    page = html.unescape(target.read_text(encoding="utf-8"))
+    assert "Flagged 7 of 40 client turns; by length: >100 words 17.5% (7/40)" in page
+    assert ("; 1 session listed without counts (tagged by an earlier version) is not "
+            "counted.") in page
+    assert "Note:</strong> A mode was flagged on 18% of 40 turns of >100 words" in page
 
 
 # -- pathological inputs and addresses -------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from markupsafe import escape
 from mbt_nlp.cli.main import app
 from typer.testing import CliRunner
 
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.annotation.turns import annotate
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
@@ -298,6 +300,7 @@ def test_several_sessions_get_a_page_each_and_an_index(tmp_path, full_nlp):
     assert parse(index).urls == ["./out-A_1.html", "./out-b_2.html"]
     assert "http://" not in index and "https://" not in index
     assert "model mbt_en" in index and "model mbt_en" in pages[1].read_text(encoding="utf-8")
+    assert "of 2 client turns; by length: 1-10 words" in index
     assert "It just is." in [t["text"] for t in parse(pages[1].read_text("utf-8")).turns]
     before = {p: p.read_text(encoding="utf-8") for p in pages}
     pages[2].unlink()
@@ -311,9 +314,34 @@ def test_index_lists_sessions():
     entry = session_entry(HAND_MADE, "r-s1.html")
     assert entry == {"session": "s1", "href": "r-s1.html", "client_turns": 4,
                      "client_words": 50, "share_mentalizing": 0.25,
-                     "flagged": {"psychic_equivalence": 1, "teleological": 1, "pretend": 0}}
+                     "flagged": {"psychic_equivalence": 1, "teleological": 1, "pretend": 0},
+                     "flag_rates": FlagRates().add(HAND_MADE).to_dict()}
+    assert entry["flag_rates"]["flagged"]["1-10"] == 2
     html = render_index([{**entry, "session": SCRIPT}])
     assert "<script" not in html and parse(html).urls == ["r-s1.html"]
+    assert "client turns; by length" not in html  # no counts given, no line
+
+
+def test_index_says_how_often_it_flagged_and_warns_when_that_is_unusual():
+    entry = session_entry(HAND_MADE, "r-s1.html")
+    ordinary = render_index([entry], flags=FlagRates().add(HAND_MADE))
+    assert "Flagged 2 of 4 client turns; by length: 1-10 words 50.0% (2/4)." in ordinary
+    assert "Note:" not in ordinary  # 4 turns are too few to call anything unusual
+    long_turns = FlagRates().merge({"judged": {">100": 40}, "flagged": {">100": 20}})
+    unusual = render_index([entry], flags=long_turns, uncounted=2)
+    assert "Flagged 20 of 40 client turns" in unusual
+    assert ("; 2 sessions listed without counts (tagged by an earlier version) are not "
+            "counted.") in unusual
+    assert "Note:</strong> A mode was flagged on 50% of 40 turns of >100 words" in html_text(
+        unusual)
+    assert "mbt report" in unusual
+    rules_only = render_index([entry], flags=FlagRates())
+    assert "client turns; by length" not in rules_only and "Note:" not in rules_only
+
+
+def html_text(html: str) -> str:
+    """The page with entities decoded, as a reader sees its text."""
+    return html_module.unescape(html)
 
 
 def test_page_names_are_safe_and_unique():

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.writers.formulas import FORMULA_STARTS, neutralised
 from mbt_nlp.writers.tables import CSV_LINE_END
 
@@ -170,9 +171,15 @@ class IndexEntries:
         self.listings = listings
         self.count = 0
         self.models: set[str] = set()
+        self.flags = FlagRates()  # of every listed session, by turn length
+        self.uncounted = 0  # sessions listed before listings carried their counts
         for entry in self._read():
             self.count += 1
             self.models.add(str(entry.get("model") or ""))
+            if "flag_rates" in entry:
+                self.flags.merge(entry["flag_rates"])
+            else:
+                self.uncounted += 1
 
     def _read(self) -> Iterator[dict[str, Any]]:
         for path in self.listings():
@@ -196,4 +203,5 @@ def write_index(listings: Callable[[], Iterable[Path]], target: Path) -> None:
     # The page text itself grows with the sessions (a few hundred bytes each), the
     # entries do not: they stay on disk.
     with target.open("w", encoding="utf-8") as out:
-        out.write(render_index(entries, title="Session reports", model=models))  # type: ignore[arg-type]
+        out.write(render_index(entries, title="Session reports", model=models,  # type: ignore[arg-type]
+                               flags=entries.flags, uncounted=entries.uncounted))

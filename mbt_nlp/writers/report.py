@@ -24,6 +24,7 @@ from markupsafe import Markup
 from spacy.language import Language
 
 from mbt_nlp.annotation.fit import judge
+from mbt_nlp.annotation.flag_rates import FlagRates
 from mbt_nlp.errors import MbtError
 from mbt_nlp.pipeline.resources import FAMILIES, MODES
 from mbt_nlp.readers import ReadOptions, read_transcript
@@ -149,6 +150,9 @@ def session_entry(records: list[dict[str, Any]], href: str) -> dict[str, Any]:
         "client_words": summary["client_words"],
         "flagged": {mode: summary["modes"][mode]["count"] for mode in MODES},
         "share_mentalizing": summary["share_mentalizing"],
+        # By turn length, so that the index can say how often the run flagged and warn
+        # when that is far above ordinary sessions (annotation/flag_rates.py).
+        "flag_rates": FlagRates().add(records).to_dict(),
     }
 
 
@@ -371,12 +375,24 @@ def render_report(records: list[dict[str, Any]], *, reasons: dict[str, str], mod
 
 
 def render_index(sessions: list[dict[str, Any]], *, title: str | None = None,
-                 model: str | None = None) -> str:
-    """A page listing session reports (dicts as `session_entry` returns)."""
+                 model: str | None = None, flags: FlagRates | None = None,
+                 uncounted: int = 0) -> str:
+    """A page listing session reports (dicts as `session_entry` returns). `flags`: how
+    often the sessions' client turns were flagged, by length, said under the title with
+    the terminal's note when that is unusual; `uncounted`: listed sessions whose counts
+    were not recorded (listings written before they were)."""
+    judged = flags is not None and flags.total_judged > 0
     return _env().get_template("index.html.j2").render(
         title=title or "Session reports", sessions=sessions, style=STYLE, modes=MODES,
         model=model, disclaimer=DISCLAIMER,
+        flag_summary=_sentence(flags.summary()) if judged else None,
+        flag_warning=_sentence(flags.warning()) if judged else None, uncounted=uncounted,
     )
+
+
+def _sentence(text: str | None) -> str | None:
+    """The terminal's lower-case line as a sentence on the page."""
+    return text[:1].upper() + text[1:] if text else text
 
 
 def model_identity(nlp: Language) -> tuple[str, str]:
@@ -463,5 +479,6 @@ def write_report(transcript_path: str | Path, output_path: str | Path, nlp: Lang
         entries = [session_entry(recs, relative_href(path.name)) for path, recs in pages.items()]
         with atomic_output(output) as handle:
             handle.write(render_index(entries, title=f"Sessions in {Path(transcript_path).name}",
-                                      model=f"{model_name} {model_version}".strip()))
+                                      model=f"{model_name} {model_version}".strip(),
+                                      flags=FlagRates().add(records)))
     return targets
