@@ -34,6 +34,7 @@ import mbt_nlp
 from mbt_nlp.annotation.flag_rates import BUCKETS, length_bucket
 from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.errors import MbtError
+from mbt_nlp.learn.metrics import auroc_interval
 from mbt_nlp.pipeline.resources import LABELS, MODES
 from mbt_nlp.transcript import Turn
 
@@ -67,6 +68,7 @@ class Scored:
     by_marker: int = 0
     rows: list[tuple[str, bool, bool, float]] = field(default_factory=list)
     # (bucket, flagged, gold is a mode, P(any mode)) of each labelled turn
+    sessions: list[str] = field(default_factory=list)  # of each row, for the interval
 
     def false_alarms(self, bucket: str = "all") -> tuple[int, int]:
         ordinary = [r for r in self.rows if not r[2] and bucket in ("all", r[0])]
@@ -92,6 +94,7 @@ def score(nlp: Language, turns: list[Turn], gold: dict[str, str]) -> Scored:
         if label is not None:
             scored.rows.append((bucket, flag, label in MODES,
                                 sum(record["proba"][m] for m in MODES)))
+            scored.sessions.append(str(record["session"]))
     return scored
 
 
@@ -111,7 +114,14 @@ def table(scored: Scored, figures: dict[str, object]) -> list[str]:
     if rows and 0 < sum(r[2] for r in rows) < len(rows):
         auroc = roc_auc_score(np.array([r[2] for r in rows]), np.array([r[3] for r in rows]))
         figures["auroc"] = round(float(auroc), 4)
-        lines.append(f"AUROC of P(any mode), modes vs the rest: {auroc:.3f}")
+        line = f"AUROC of P(any mode), modes vs the rest: {auroc:.3f}"
+        # The modes sit in a few sessions: resample sessions, not turns.
+        if len(scored.sessions) == len(rows) and (interval := auroc_interval(
+                [r[2] for r in rows], [r[3] for r in rows], scored.sessions)):
+            figures["auroc_interval"] = [round(v, 4) for v in interval]
+            line += (f" (95% interval {interval[0]:.2f}-{interval[1]:.2f}, "
+                     f"{len(set(scored.sessions))} sessions resampled)")
+        lines.append(line)
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tests.conftest import REPO
@@ -88,6 +89,24 @@ def test_annomi_sweep_line_names_the_worst_bucket_and_counts_modes():
     line = sweep_line(0.15, Scored(rows=rows))
     assert line.split() == ["0.15", "14.3%", "(2/14)", "25.0%", "(1/4)", "31-100",
                             "1", "of", "2"]
+
+
+def test_annomi_table_gives_the_auroc_an_interval_over_sessions():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from annomi_check import Scored, table
+
+    rows = ([("1-10", False, False, p) for p in np.linspace(0.0, 0.5, 30)]
+            + [("31-100", True, True, 0.9), ("31-100", False, True, 0.2),
+               ("11-30", False, True, 0.4)])
+    sessions = [f"o{i}" for i in range(30)] + ["m1", "m1", "m2"]
+    figures: dict = {}
+    lines = table(Scored(rows=rows, sessions=sessions), figures)
+    low, high = figures["auroc_interval"]
+    assert low < figures["auroc"] < high
+    assert lines[-1].endswith(f"(95% interval {low:.2f}-{high:.2f}, 32 sessions resampled)")
+    figures = {}
+    assert "interval" not in table(Scored(rows=rows), figures)[-1]  # no sessions, no interval
+    assert "auroc_interval" not in figures
 
 
 def test_heldout_check_prints_counts_and_no_text():
