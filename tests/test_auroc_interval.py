@@ -52,3 +52,27 @@ def test_one_class_or_mismatched_lengths():
     assert auroc_interval([False, False], [0.1, 0.2], ["a", "b"]) is None
     with pytest.raises(ValueError, match="same length"):
         auroc_interval([True, False], [0.1], ["a", "b"])
+
+
+def test_screening_report_gives_the_auroc_an_interval_over_its_sessions():
+    from mbt_nlp.learn.evaluation import _screening_table, screening_report
+    from mbt_nlp.pipeline.resources import LABELS
+
+    rng = np.random.default_rng(5)
+    n = 200
+    labels = ["none"] * (n - 6) + ["psychic_equivalence"] * 6
+    p_mode = np.concatenate([rng.random(n - 6) * 0.6, [0.9, 0.8, 0.7, 0.3, 0.2, 0.5]])
+    raw = np.zeros((n, len(LABELS)))
+    raw[:, LABELS.index("psychic_equivalence")] = p_mode
+    raw[:, LABELS.index("none")] = 1 - p_mode
+    prior = dict.fromkeys(LABELS, 0.2)
+    sessions = [f"s{i % 20}" for i in range(n - 6)] + ["m1"] * 3 + ["m2"] * 3
+    r = screening_report(labels, [12] * n, raw, prior, prior, 0.5, sessions=sessions)
+    low, high = r["auroc_interval"]
+    assert low < r["auroc_any_mode"] < high and r["auroc_sessions"] == 22
+    line = "\n".join(_screening_table("spoken", r))
+    assert f"AUROC P(any mode) {r['auroc_any_mode']} (95% interval {low:.2f}-{high:.2f} over " \
+           "22 sessions)" in line
+    plain = screening_report(labels, [12] * n, raw, prior, prior, 0.5)
+    assert "auroc_interval" not in plain
+    assert "95% interval" not in "\n".join(_screening_table("spoken", plain))

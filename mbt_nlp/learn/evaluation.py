@@ -28,6 +28,7 @@ from mbt_nlp.annotation.turns import annotate_turns
 from mbt_nlp.learn.corpus import Corpus, design_weights, load_annotations
 from mbt_nlp.learn.metrics import (
     align,
+    auroc_interval,
     classification_report,
     expected_calibration_error,
     macro_f1_by_writer,
@@ -121,12 +122,15 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
                      train_prior: Mapping[str, float], prior: Mapping[str, float],
                      threshold: float, marked: np.ndarray | None = None,
                      floor: Mapping[str, Any] | None = None,
-                     weights: np.ndarray | None = None) -> dict[str, Any]:
+                     weights: np.ndarray | None = None,
+                     sessions: Sequence[str] | None = None) -> dict[str, Any]:
     """Figures on turns at a realistic prevalence, after the prior adjustment and the
     decision rule (threshold, and the marker floor on `marked` turns), overall and by
     turn length. `weights`: the turns of its source each turn stands for (a sample
     drawn with unequal chances); where they are not all 1, false-alarm rates of the
-    whole source are added (`design_weighted`) beside the sample's own."""
+    whole source are added (`design_weighted`) beside the sample's own. `sessions`: each
+    turn's session, for a 95% interval of the AUROC that resamples whole sessions
+    (`auroc_interval`): real parts hold a handful of mode turns from a few sessions."""
     proba = adjust(raw, LABELS, train_prior, prior)
     decided = decide(proba, LABELS, threshold, marked, floor)
     gold_mode = np.array([label in MODES for label in y])
@@ -147,6 +151,10 @@ def screening_report(y: Sequence[str], words: Sequence[int], raw: np.ndarray,
         "curves": curves(y, proba),
         "operating_points": [],
     }
+    if sessions is not None and report["auroc_any_mode"] is not None:
+        interval = auroc_interval(gold_mode, p_mode, sessions)
+        report["auroc_interval"] = [round(v, 4) for v in interval] if interval else None
+        report["auroc_sessions"] = len(set(sessions))
     if weighted:
         weights = np.asarray(weights, dtype=float)
         report["design_weighted"] = _design_weighted(flagged, gold_mode, weights, buckets)
@@ -239,7 +247,7 @@ def evaluate(written: Corpus, realistic: Mapping[str, Corpus], *, seed: int = 0,
             line_proba = corpus.per_line(turn_only[rows])
             report = screening_report(corpus.lines.labels, corpus.line_words, line_proba,
                                       train_prior, prior, threshold, on_lines(name), floor,
-                                      corpus.line_weights)
+                                      corpus.line_weights, corpus.lines.sessions)
             pooled.append((list(corpus.lines.labels), list(corpus.line_words),
                            adjust(line_proba, LABELS, train_prior, prior), on_lines(name)))
             both = screening_report(corpus.lines.labels, corpus.line_words,
@@ -286,7 +294,8 @@ def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
              f"turns {r['turns']} · gold mode turns {r['mode_turns']} · false alarms "
              f"{r['false_alarm_rate']} · recall of modes {r['recall_of_modes']} "
              f"({r['modes_found']} of {r['mode_turns']}) · AUROC P(any mode) "
-             f"{r['auroc_any_mode']} · ECE {r['ece']:.3f} · flagged {r['flagged_turns']}", "",
+             f"{r['auroc_any_mode']}{_interval(r)} · ECE {r['ece']:.3f} · flagged "
+             f"{r['flagged_turns']}", "",
              "| words | turns | false alarms | ordinary turns | recall | mode turns |",
              "|---|---|---|---|---|---|"]
     for bucket, b in r["by_length"].items():
@@ -313,6 +322,14 @@ def _screening_table(title: str, r: dict[str, Any]) -> list[str]:
               for p in r["operating_points"]]
     lines.append("")
     return lines
+
+
+def _interval(r: dict[str, Any]) -> str:
+    """' (95% interval a-b over n sessions)' when the report has one."""
+    if not r.get("auroc_interval"):
+        return ""
+    low, high = r["auroc_interval"]
+    return f" (95% interval {low:.2f}-{high:.2f} over {r['auroc_sessions']} sessions)"
 
 
 TITLES = {"real": "Real typed chats (MIBot)", "spoken": "Spoken sessions",
@@ -409,7 +426,7 @@ def score_model(nlp: Language, written: Sequence[str | Path] | None,
 
     def probabilities(paths: Sequence[str | Path]
                       ) -> tuple[list[str], list[int], np.ndarray, np.ndarray, np.ndarray,
-                                 list[str]]:
+                                 list[str], list[str]]:
         all_turns, labelled = load_annotations(paths)
         records = {(r["session"], r["turn"]): r for r in annotate_turns(nlp, all_turns)}
         proba = np.array([[records[(t.session, t.index)]["proba"][label] for label in LABELS]
@@ -417,23 +434,23 @@ def score_model(nlp: Language, written: Sequence[str | Path] | None,
         marked = np.array([_passage_marked(records, records[(t.session, t.index)], floor)
                            for t in labelled.turns], dtype=bool)
         return (labelled.labels, [len(t.text.split()) for t in labelled.turns], proba, marked,
-                design_weights(labelled.turns), labelled.writers)
+                design_weights(labelled.turns), labelled.writers, labelled.sessions)
 
     results: dict[str, Any] = {"settings": {"prior": target, "threshold": threshold,
                                             "marker_floor": floor,
                                             "length_buckets_words": list(BUCKETS)}}
     if written:
-        labels, _, proba, _, _, writers = probabilities(written)
+        labels, _, proba, _, _, writers, _ = probabilities(written)
         p = adjust(proba, LABELS, target, class_prior(labels))
         predicted = [LABELS[j] for j in p.argmax(1)]
         results["written"] = classification_report(labels, predicted, p)
         results["written"]["by_writer"] = macro_f1_by_writer(labels, predicted, writers)
     pooled: list[tuple[list[str], list[int], np.ndarray, np.ndarray]] = []
     for name, paths in realistic.items():
-        labels, words, proba, marked, weights, _ = probabilities(paths)
+        labels, words, proba, marked, weights, _, sessions = probabilities(paths)
         # Probabilities are already at the target prior: the adjustment is the identity.
         results[name] = screening_report(labels, words, proba, target, target, threshold,
-                                         marked, floor, weights)
+                                         marked, floor, weights, sessions)
         pooled.append((labels, words, proba, marked))
     if pooled:
         results["operating_points"] = named_points(
